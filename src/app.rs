@@ -1,0 +1,271 @@
+//! `App`: the corpus, its index and the routing table, built once; the one
+//! API that the CLI and the MCP server both call.
+
+use std::sync::Arc;
+
+use crate::{
+    api::*,
+    config::{IndexDir, KnowledgeConfig},
+    corpus::{Corpus, Doc, preview},
+    error::{Error, Result},
+    index::{SearchIndex, Terms},
+    route::{self, RouteTable},
+};
+
+/// Everything the knowledge tools need. Cheap to clone (shared `Arc`s).
+#[derive(Clone)]
+pub struct App {
+    corpus: Arc<Corpus>,
+    index: SearchIndex,
+    table: Arc<RouteTable>,
+}
+
+impl App {
+    /// Loads the corpus and opens (or builds) its index.
+    pub fn load(config: &KnowledgeConfig) -> Result<App> {
+        let corpus = match &config.references {
+            Some(dir) => Corpus::from_dir(dir)?,
+            None => Corpus::embedded(),
+        };
+        let dir = match &config.index_dir {
+            IndexDir::Path(p) => Some(p.as_path()),
+            IndexDir::Memory => None,
+        };
+        let index = SearchIndex::open_or_build(&corpus, dir)?;
+        Ok(App::from_parts(corpus, index))
+    }
+
+    /// Assembles an `App` from a corpus and its index.
+    pub fn from_parts(corpus: Corpus, index: SearchIndex) -> App {
+        let table = RouteTable::new(&corpus);
+        App {
+            corpus: Arc::new(corpus),
+            index,
+            table: Arc::new(table),
+        }
+    }
+
+    /// The corpus.
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    /// The index.
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// `msf_route`: the references to read for a question, best first.
+    pub fn route(&self, args: &RouteArgs) -> Result<RouteOutput> {
+        let question = check_query("question", &args.question)?;
+        let max_refs = bounded("max_refs", args.max_refs, DEFAULT_MAX_REFS, MAX_REFS)?;
+        route::route(&self.corpus, &self.index, &self.table, question, max_refs)
+    }
+
+    /// `msf_search`: the best sections for a query.
+    pub fn search(&self, args: &SearchArgs) -> Result<SearchOutput> {
+        let query = check_query("query", &args.query)?;
+        let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let snippet_chars = bounded("snippet_chars", args.snippet_chars, DEFAULT_SNIPPET_CHARS, MAX_SNIPPET_CHARS)?;
+        let doc = match &args.reference {
+            Some(name) => Some(self.corpus.get(name)?),
+            None => None,
+        };
+        let filter = doc.and_then(|d| self.corpus.position(&d.name));
+        let terms = Terms::new(query);
+        let (found, total) = self.index.search_sections(&terms, filter, limit)?;
+        let mut hits = Vec::with_capacity(found.len());
+        for h in found {
+            let Some(doc) = self.corpus.docs().get(h.doc) else { continue };
+            let Some(section) = doc.sections.get(h.section) else { continue };
+            let full = doc.section_text(section);
+            let (text, truncated) = cut(full, HIT_TEXT_CHARS);
+            hits.push(Hit {
+                reference: doc.name.clone(),
+                heading_path: section.path.join(" > "),
+                anchor: section.anchor.clone(),
+                lines: [section.lines.0, section.lines.1],
+                score: (h.score * 1000.0).round() / 1000.0,
+                snippet: self.index.snippet(&terms, body_of(full), snippet_chars),
+                text,
+                truncated,
+            });
+        }
+        Ok(SearchOutput {
+            truncated: total > hits.len(),
+            hits,
+            total,
+        })
+    }
+
+    /// `msf_read`: a reference or one section, from an offset, capped.
+    pub fn read(&self, args: &ReadArgs) -> Result<ReadOutput> {
+        let doc = self.corpus.get(&args.reference)?;
+        let max_chars = bounded("max_chars", args.max_chars, DEFAULT_READ_CHARS, MAX_READ_CHARS)?;
+        let (whole, section) = match &args.section {
+            Some(wanted) => {
+                let s = find_section(doc, wanted)?;
+                (doc.section_text(s), Some(s.anchor.clone()))
+            }
+            None => (doc.source.as_str(), None),
+        };
+        let total_chars = whole.chars().count();
+        let offset = args.offset.unwrap_or(0);
+        if offset > total_chars || (offset == total_chars && total_chars > 0) {
+            return Err(Error::InvalidInput(format!(
+                "offset {offset} is at or past the end: this content has {total_chars} characters; start again from offset 0"
+            )));
+        }
+        let content: String = whole.chars().skip(offset).take(max_chars).collect();
+        let end = offset + content.chars().count();
+        let next_offset = (end < total_chars).then_some(end);
+        Ok(ReadOutput {
+            reference: doc.name.clone(),
+            title: doc.title.clone(),
+            section,
+            content,
+            total_chars,
+            offset,
+            truncated: next_offset.is_some(),
+            next_offset,
+            sha256: doc.sha256.clone(),
+            toc: doc
+                .sections
+                .iter()
+                .filter(|s| s.level > 0)
+                .map(|s| TocEntry {
+                    level: s.level,
+                    heading: s.heading.clone(),
+                    anchor: s.anchor.clone(),
+                    lines: [s.lines.0, s.lines.1],
+                })
+                .collect(),
+        })
+    }
+
+    /// `msf_refs`: every reference with its summary and top-level sections.
+    pub fn refs(&self) -> RefsOutput {
+        RefsOutput {
+            references: self
+                .corpus
+                .docs()
+                .iter()
+                .map(|d| RefInfo {
+                    reference: d.name.clone(),
+                    title: d.title.clone(),
+                    summary: d.front.summary.clone().or_else(|| d.front.description.clone()).unwrap_or_default(),
+                    load_when: d.front.load_when.clone(),
+                    sections: d
+                        .sections
+                        .iter()
+                        .filter(|s| s.level == 2)
+                        .map(|s| SectionRef {
+                            heading: s.heading.clone(),
+                            anchor: s.anchor.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Checks a question or query: not empty, not over [`MAX_QUERY_BYTES`], has a searchable term.
+fn check_query<'a>(what: &str, text: &'a str) -> Result<&'a str> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{what} is empty: give words, identifiers or an error message, e.g. \"checkpoint interval\""
+        )));
+    }
+    if trimmed.len() > MAX_QUERY_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{what} is {} bytes; the limit is {MAX_QUERY_BYTES}: keep the error message, exception names and a few lines of context",
+            trimmed.len()
+        )));
+    }
+    if Terms::new(trimmed).is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{what} `{}` has no searchable word (only punctuation or very common words); use topic words or identifiers",
+            preview(trimmed, 60)
+        )));
+    }
+    Ok(trimmed)
+}
+
+/// Resolves an optional count: default when absent, error when 0 or above `max`.
+fn bounded(what: &str, value: Option<usize>, default: usize, max: usize) -> Result<usize> {
+    match value {
+        None => Ok(default),
+        Some(0) => Err(Error::InvalidInput(format!("{what} must be at least 1 (default {default})"))),
+        Some(v) if v > max => Err(Error::InvalidInput(format!(
+            "{what} is {v}; the most allowed is {max}: ask for {max} or fewer"
+        ))),
+        Some(v) => Ok(v),
+    }
+}
+
+fn find_section<'a>(doc: &'a Doc, wanted: &str) -> Result<&'a crate::corpus::Section> {
+    doc.find_section(wanted).ok_or_else(|| {
+        let anchors: Vec<String> = doc
+            .sections
+            .iter()
+            .filter(|s| s.level == 2)
+            .take(12)
+            .map(|s| format!("`{}`", s.anchor))
+            .collect();
+        Error::NotFound(format!(
+            "{} has no section `{}`; its sections include {}; the full list is in `toc` of msf_read {{reference: \"{}\"}}",
+            doc.name,
+            preview(wanted, 80),
+            anchors.join(", "),
+            doc.name
+        ))
+    })
+}
+
+/// The first `max` characters of `text`, and whether it was cut.
+fn cut(text: &str, max: usize) -> (String, bool) {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => (text.get(..at).unwrap_or_default().to_string(), true),
+        None => (text.to_string(), false),
+    }
+}
+
+/// A section's text without its heading line, for snippets.
+fn body_of(text: &str) -> &str {
+    match text.split_once('\n') {
+        Some((first, rest)) if first.starts_with('#') => rest,
+        _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_bounded_with_clear_messages() {
+        assert_eq!(bounded("limit", None, 8, 25).ok(), Some(8));
+        assert_eq!(bounded("limit", Some(3), 8, 25).ok(), Some(3));
+        let e = bounded("limit", Some(99), 8, 25).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("limit is 99") && e.contains("25"), "{e}");
+        assert!(bounded("limit", Some(0), 8, 25).is_err());
+    }
+
+    #[test]
+    fn queries_are_checked() {
+        assert!(check_query("query", "   ").is_err());
+        let big = "a".repeat(MAX_QUERY_BYTES + 1);
+        let e = check_query("query", &big).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("the limit is"), "{e}");
+        assert!(check_query("query", "the of and ???").is_err());
+        assert_eq!(check_query("query", " KPU ").ok(), Some("KPU"));
+    }
+
+    #[test]
+    fn cut_respects_char_boundaries() {
+        assert_eq!(cut("检查点", 2), ("检查".to_string(), true));
+        assert_eq!(cut("abc", 3), ("abc".to_string(), false));
+    }
+}

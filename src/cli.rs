@@ -1,0 +1,337 @@
+//! Command line: clap definitions and the CLI twins of the MCP tools.
+//! Each command parses, calls [`App`], and prints either the text rendering
+//! or (with `--json`) exactly the tool's structured result.
+
+use std::{
+    io::{self, Read, Write},
+    path::PathBuf,
+};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+
+use msf_mcp::{
+    App,
+    api::{ReadArgs, RouteArgs, SearchArgs},
+    config::{IndexDir, KnowledgeConfig, default_index_dir},
+    corpus::{self, Corpus, check::Severity},
+    eval,
+    index::{Location, SearchIndex},
+    render,
+};
+
+/// msf-mcp: Amazon Managed Service for Apache Flink expertise for AI assistants (MCP over stdio) and for the shell.
+#[derive(Debug, Parser)]
+#[command(name = "msf-mcp", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub source: Source,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the knowledge comes from.
+#[derive(Debug, Args)]
+pub struct Source {
+    /// Folder of markdown references that replaces the embedded corpus.
+    #[arg(long, global = true, env = "MSF_MCP_REFERENCES", value_name = "DIR")]
+    pub references: Option<PathBuf>,
+    /// Folder for the search index [default: ./index in a checkout, else the user cache folder].
+    #[arg(long, global = true, env = "MSF_MCP_INDEX_DIR", value_name = "DIR")]
+    pub index_dir: Option<PathBuf>,
+    /// Keep the index in memory only.
+    #[arg(long, global = true, conflicts_with = "index_dir")]
+    pub in_memory: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio (for Claude Code, Kiro, Cursor, VS Code...).
+    Serve,
+    /// Which references answer a question (msf_route). Use `-` to read the question from stdin.
+    Route {
+        /// The question, task or error message.
+        #[arg(required = true)]
+        question: Vec<String>,
+        /// How many references (default 5, at most 10).
+        #[arg(long)]
+        max_refs: Option<usize>,
+        /// Print the tool's JSON result.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search reference sections (msf_search). Use `-` to read the query from stdin.
+    Search {
+        /// Words, identifiers or error text.
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// Most hits (default 8, at most 25).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Only this reference.
+        #[arg(long)]
+        reference: Option<String>,
+        /// Snippet length (default 240).
+        #[arg(long)]
+        snippet_chars: Option<usize>,
+        /// Print the tool's JSON result.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a reference or one section (msf_read).
+    Read {
+        /// Reference file name, e.g. checkpoint-tuning.md.
+        reference: String,
+        /// Section anchor or heading.
+        section: Option<String>,
+        /// Character offset to continue from.
+        #[arg(long)]
+        offset: Option<usize>,
+        /// Most characters (default 24000, at most 60000).
+        #[arg(long)]
+        max_chars: Option<usize>,
+        /// Print the tool's JSON result.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the references (msf_refs), or check them with --check.
+    Refs {
+        /// Report malformed front matter, duplicate anchors and broken links; exit 1 on errors.
+        #[arg(long)]
+        check: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build (when stale) and report the search index.
+    Index {
+        /// Rebuild even when the index is current.
+        #[arg(long)]
+        force: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure route recall@3, set recall@5 and fact hit@5 on a question set (JSONL).
+    Eval {
+        /// Question set, one JSON object per line.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Outcome of a command that ran: exit 0, or 1 for a negative result (check failed).
+pub enum Outcome {
+    Ok,
+    Failed,
+}
+
+impl Source {
+    /// Resolves flags (and environment) into the knowledge configuration.
+    pub fn config(&self) -> Result<KnowledgeConfig> {
+        let index_dir = if self.in_memory {
+            IndexDir::Memory
+        } else if let Some(dir) = &self.index_dir {
+            IndexDir::Path(dir.clone())
+        } else {
+            let cwd = std::env::current_dir().context("cannot read the current directory")?;
+            default_index_dir(&cwd, cache_home().as_deref())
+        };
+        Ok(KnowledgeConfig {
+            references: self.references.clone(),
+            index_dir,
+        })
+    }
+}
+
+/// The per-user cache folder: `$XDG_CACHE_HOME`, else `~/Library/Caches` on
+/// macOS, else `~/.cache`.
+fn cache_home() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x));
+    }
+    let home = PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?);
+    if cfg!(target_os = "macos") {
+        Some(home.join("Library").join("Caches"))
+    } else {
+        Some(home.join(".cache"))
+    }
+}
+
+/// Runs a non-serve command.
+pub fn run(cli: &Cli) -> Result<Outcome> {
+    let config = cli.source.config()?;
+    match &cli.command {
+        Command::Serve => anyhow::bail!("serve runs in main"),
+        Command::Route { question, max_refs, json } => {
+            let app = load(&config)?;
+            let args = RouteArgs {
+                question: text_arg(question)?,
+                max_refs: *max_refs,
+            };
+            let out = app.route(&args)?;
+            print(*json, &out, render::route)
+        }
+        Command::Search {
+            query,
+            limit,
+            reference,
+            snippet_chars,
+            json,
+        } => {
+            let app = load(&config)?;
+            let args = SearchArgs {
+                query: text_arg(query)?,
+                limit: *limit,
+                reference: reference.clone(),
+                snippet_chars: *snippet_chars,
+            };
+            let out = app.search(&args)?;
+            print(*json, &out, render::search)
+        }
+        Command::Read {
+            reference,
+            section,
+            offset,
+            max_chars,
+            json,
+        } => {
+            let app = load(&config)?;
+            let args = ReadArgs {
+                reference: reference.clone(),
+                section: section.clone(),
+                offset: *offset,
+                max_chars: *max_chars,
+            };
+            let out = app.read(&args)?;
+            print(*json, &out, render::read)
+        }
+        Command::Refs { check, json } => {
+            if *check {
+                let corpus = load_corpus(&config)?;
+                let findings = corpus::check::check(&corpus);
+                let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+                if *json {
+                    emit(&serde_json::to_string_pretty(&findings)?)?;
+                } else {
+                    let mut text = render::findings(&findings);
+                    text.push_str(&format!(
+                        "{} references checked: {errors} errors, {} warnings\n",
+                        corpus.docs().len(),
+                        findings.len() - errors
+                    ));
+                    emit(&text)?;
+                }
+                return Ok(if errors > 0 { Outcome::Failed } else { Outcome::Ok });
+            }
+            let app = load(&config)?;
+            print(*json, &app.refs(), render::refs)
+        }
+        Command::Index { force, json } => index(&config, *force, *json),
+        Command::Eval { file, json } => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let questions = eval::parse(&text).with_context(|| format!("{}", file.display()))?;
+            let app = load(&config)?;
+            let report = eval::run(&app, &questions)?;
+            if *json {
+                emit(&serde_json::to_string_pretty(&report)?)?;
+            } else {
+                emit(&eval::render(&report))?;
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// Loads corpus and index for the knowledge commands.
+pub fn load(config: &KnowledgeConfig) -> Result<App> {
+    App::load(config).context("cannot load the references")
+}
+
+fn load_corpus(config: &KnowledgeConfig) -> Result<Corpus> {
+    Ok(match &config.references {
+        Some(dir) => Corpus::from_dir(dir)?,
+        None => Corpus::embedded(),
+    })
+}
+
+#[derive(Serialize)]
+struct IndexReport {
+    corpus: String,
+    corpus_digest: String,
+    references: usize,
+    sections: usize,
+    location: String,
+    persisted: bool,
+    built_ms: Option<u128>,
+}
+
+fn index(config: &KnowledgeConfig, force: bool, json: bool) -> Result<Outcome> {
+    let corpus = load_corpus(config)?;
+    let index = match (&config.index_dir, force) {
+        (IndexDir::Path(dir), true) => SearchIndex::rebuild(&corpus, dir)?,
+        (IndexDir::Path(dir), false) => SearchIndex::open_or_build(&corpus, Some(dir))?,
+        (IndexDir::Memory, _) => SearchIndex::open_or_build(&corpus, None)?,
+    };
+    let (location, persisted, built_ms) = match index.location() {
+        Location::Disk { path, built_ms } => (path.display().to_string(), true, *built_ms),
+        Location::Ram { reason, built_ms } => (format!("memory ({reason})"), false, Some(*built_ms)),
+    };
+    let report = IndexReport {
+        corpus: corpus.origin().to_string(),
+        corpus_digest: corpus.digest().to_string(),
+        references: corpus.docs().len(),
+        sections: index.sections(),
+        location,
+        persisted,
+        built_ms,
+    };
+    if json {
+        emit(&serde_json::to_string_pretty(&report)?)?;
+    } else {
+        emit(&format!(
+            "index: {}\ncorpus: {} ({} references, {} sections, digest {})\n{}\n",
+            report.location,
+            report.corpus,
+            report.references,
+            report.sections,
+            report.corpus_digest.get(..16).unwrap_or_default(),
+            match report.built_ms {
+                Some(ms) => format!("built in {ms} ms"),
+                None => "current; opened without rebuilding".to_string(),
+            }
+        ))?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Joins positional words; a lone `-` reads stdin (for pasted stack traces).
+fn text_arg(words: &[String]) -> Result<String> {
+    if words.len() == 1 && words.first().is_some_and(|w| w == "-") {
+        let mut s = String::new();
+        io::stdin().read_to_string(&mut s).context("cannot read stdin")?;
+        return Ok(s);
+    }
+    Ok(words.join(" "))
+}
+
+fn print<T: Serialize>(json: bool, out: &T, text: impl FnOnce(&T) -> String) -> Result<Outcome> {
+    if json {
+        emit(&serde_json::to_string_pretty(out)?)?;
+    } else {
+        emit(&text(out))?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Writes to stdout, ending with exactly one newline.
+fn emit(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.trim_end().as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(())
+}

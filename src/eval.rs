@@ -1,0 +1,200 @@
+//! `msf-mcp eval FILE.jsonl`: measures routing and retrieval on a question set.
+//!
+//! Each line: `{"id", "q", "refs": [primary, ...], "must": [...], "lang"}`.
+//! Metrics (higher is better, each over all questions):
+//! - route recall@3: the primary reference is among the first 3 routed;
+//! - route set recall@5: every expected reference is among the first 5 routed;
+//! - fact hit@5: every `must` string occurs (case-insensitive) in the text of the first 5 search hits.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    api::{RouteArgs, SearchArgs},
+    app::App,
+    error::{Error, Result},
+};
+
+/// One question of a set.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Question {
+    /// Stable id.
+    pub id: String,
+    /// The question.
+    pub q: String,
+    /// Expected references, primary first.
+    pub refs: Vec<String>,
+    /// Literal strings the answering sections contain.
+    pub must: Vec<String>,
+    /// `en` or `zh`.
+    pub lang: String,
+}
+
+/// Hits out of a total.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Score {
+    /// Questions counted.
+    pub n: usize,
+    /// Primary reference in the first 3 routes.
+    pub route_at3: usize,
+    /// All expected references in the first 5 routes.
+    pub set_at5: usize,
+    /// All `must` strings in the first 5 search hits.
+    pub fact_at5: usize,
+}
+
+impl Score {
+    fn add(&mut self, r: &Outcome) {
+        self.n += 1;
+        self.route_at3 += usize::from(r.route_at3);
+        self.set_at5 += usize::from(r.set_at5);
+        self.fact_at5 += usize::from(r.fact_at5);
+    }
+
+    /// (route recall@3, set recall@5, fact hit@5) as fractions.
+    pub fn rates(&self) -> (f64, f64, f64) {
+        let n = self.n.max(1) as f64;
+        (self.route_at3 as f64 / n, self.set_at5 as f64 / n, self.fact_at5 as f64 / n)
+    }
+}
+
+/// The result for one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// Question id.
+    pub id: String,
+    /// Language.
+    pub lang: String,
+    /// Primary reference.
+    pub primary: String,
+    /// Primary in the first 3 routes.
+    pub route_at3: bool,
+    /// All expected in the first 5 routes.
+    pub set_at5: bool,
+    /// All `must` strings in the first 5 hits.
+    pub fact_at5: bool,
+    /// The first 5 routed references.
+    pub routed: Vec<String>,
+    /// The first 5 hits as `reference#anchor`.
+    pub hits: Vec<String>,
+    /// `must` strings not found.
+    pub missing: Vec<String>,
+    /// The question.
+    pub q: String,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Over all questions.
+    pub overall: Score,
+    /// Per language.
+    pub by_lang: BTreeMap<String, Score>,
+    /// Per primary reference.
+    pub by_reference: BTreeMap<String, Score>,
+    /// Every question that missed at least one metric.
+    pub misses: Vec<Outcome>,
+}
+
+/// Parses a question set, naming the line of any bad entry.
+pub fn parse(text: &str) -> Result<Vec<Question>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let q: Question = serde_json::from_str(line)
+            .map_err(|e| Error::InvalidInput(format!("line {}: not a question object: {e}", i + 1)))?;
+        if q.refs.is_empty() {
+            return Err(Error::InvalidInput(format!("line {}: `refs` is empty", i + 1)));
+        }
+        out.push(q);
+    }
+    Ok(out)
+}
+
+/// Runs every question through route and search.
+pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
+    let mut report = Report {
+        overall: Score::default(),
+        by_lang: BTreeMap::new(),
+        by_reference: BTreeMap::new(),
+        misses: Vec::new(),
+    };
+    for q in questions {
+        let routed: Vec<String> = app
+            .route(&RouteArgs {
+                question: q.q.clone(),
+                max_refs: Some(5),
+            })?
+            .read_plan;
+        let hits = app
+            .search(&SearchArgs {
+                query: q.q.clone(),
+                limit: Some(5),
+                ..SearchArgs::default()
+            })?
+            .hits;
+        let text: String = hits.iter().map(|h| h.text.to_lowercase()).collect::<Vec<_>>().join("\n");
+        let missing: Vec<String> = q.must.iter().filter(|m| !text.contains(&m.to_lowercase())).cloned().collect();
+        let primary = q.refs.first().cloned().unwrap_or_default();
+        let outcome = Outcome {
+            id: q.id.clone(),
+            lang: q.lang.clone(),
+            route_at3: routed.iter().take(3).any(|r| *r == primary),
+            set_at5: q.refs.iter().all(|r| routed.iter().take(5).any(|x| x == r)),
+            fact_at5: missing.is_empty(),
+            routed,
+            hits: hits.iter().map(|h| format!("{}#{}", h.reference, h.anchor)).collect(),
+            missing,
+            primary: primary.clone(),
+            q: q.q.clone(),
+        };
+        report.overall.add(&outcome);
+        report.by_lang.entry(q.lang.clone()).or_default().add(&outcome);
+        report.by_reference.entry(primary).or_default().add(&outcome);
+        if !(outcome.route_at3 && outcome.set_at5 && outcome.fact_at5) {
+            report.misses.push(outcome);
+        }
+    }
+    Ok(report)
+}
+
+/// The report as text: metrics overall, per language, per reference, then misses.
+pub fn render(report: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let line = |s: &mut String, name: &str, sc: &Score| {
+        let (a, b, c) = sc.rates();
+        let _ = writeln!(s, "{name:<40} n={:<4} route@3={a:.3} set@5={b:.3} fact@5={c:.3}", sc.n);
+    };
+    line(&mut s, "overall", &report.overall);
+    for (lang, sc) in &report.by_lang {
+        line(&mut s, &format!("lang {lang}"), sc);
+    }
+    let _ = writeln!(s);
+    for (r, sc) in &report.by_reference {
+        line(&mut s, r, sc);
+    }
+    if !report.misses.is_empty() {
+        let _ = writeln!(s, "\nmisses:");
+        for m in &report.misses {
+            let mut what = Vec::new();
+            if !m.route_at3 {
+                what.push("route@3");
+            }
+            if !m.set_at5 {
+                what.push("set@5");
+            }
+            if !m.fact_at5 {
+                what.push("fact@5");
+            }
+            let _ = writeln!(s, "- {} [{}] {}\n  expected {} | routed {}", m.id, what.join(","), m.q, m.primary, m.routed.join(", "));
+            if !m.fact_at5 {
+                let _ = writeln!(s, "  missing {:?} | hits {}", m.missing, m.hits.join(", "));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,300 @@
+//! The text analyzer shared by indexing and querying.
+//!
+//! `MsfTokenizer` knows the shapes of MSF text: an identifier such as
+//! `ParallelismPerKPU`, `execution.checkpointing.interval` or
+//! `SHARD_GETRECORDS_MAX` yields its whole form and its parts
+//! (`parallelism`, `per`, `kpu`), so both the exact identifier and the words
+//! a person would type match. Runs of Chinese, Japanese or Korean characters
+//! yield overlapping bigrams, so `检查点` matches inside `增量检查点`.
+//! English stemming follows, as a tantivy filter.
+
+use tantivy::tokenizer::{Language, LowerCaser, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+
+/// Name under which the analyzer is registered in the index.
+pub const ANALYZER: &str = "msf";
+
+/// Bumped whenever tokens change, so persisted indexes are rebuilt.
+pub const TOKENIZER_VERSION: u32 = 1;
+
+/// Tokens longer than this many bytes (base64, hashes) are dropped.
+const MAX_TOKEN_BYTES: usize = 64;
+
+/// Common English words that carry no topic. Kept short on purpose: words
+/// such as `per`, `not`, `before` matter in MSF text.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "do", "does", "for",
+    "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of",
+    "on", "or", "our", "so", "that", "the", "their", "then", "there", "these", "this", "those", "to",
+    "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you",
+    "your", "many", "much", "should", "need", "also", "just", "about", "any",
+];
+
+/// Builds the analyzer: identifier- and CJK-aware tokens, lowercased, English-stemmed.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(MsfTokenizer)
+        .filter(LowerCaser)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Returns the analyzed terms of `text`, in order, repeats included.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut analyzer = analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push(token.text.clone());
+    }
+    out
+}
+
+/// See the module documentation.
+#[derive(Clone, Debug, Default)]
+pub struct MsfTokenizer;
+
+/// Tokens of one text, produced eagerly (texts are sections, so small).
+pub struct MsfTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+    current: Token,
+}
+
+impl Tokenizer for MsfTokenizer {
+    type TokenStream<'a> = MsfTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> MsfTokenStream {
+        MsfTokenStream {
+            tokens: tokenize(text),
+            next: 0,
+            current: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for MsfTokenStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.get_mut(self.next) {
+            Some(token) => {
+                self.current = std::mem::take(token);
+                self.next += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.current
+    }
+}
+
+/// Returns true if and only if `c` is written without spaces between words
+/// (Han, kana, Hangul), so it is tokenized into bigrams.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF
+        | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+fn is_word(c: char) -> bool {
+    (c.is_alphanumeric() || c == '_') && !is_cjk(c)
+}
+
+/// Splits `text` into tokens; see the module documentation.
+fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut position = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while let Some(&(start, c)) = chars.get(i) {
+        if is_cjk(c) {
+            let mut j = i;
+            while chars.get(j).is_some_and(|&(_, c)| is_cjk(c)) {
+                j += 1;
+            }
+            cjk_run(text, &chars, i, j, &mut position, &mut out);
+            i = j;
+        } else if is_word(c) {
+            // A chunk: word characters joined by single `.` or `-` between them.
+            let mut j = i;
+            loop {
+                while chars.get(j).is_some_and(|&(_, c)| is_word(c)) {
+                    j += 1;
+                }
+                let joins = chars.get(j).is_some_and(|&(_, c)| c == '.' || c == '-')
+                    && chars.get(j + 1).is_some_and(|&(_, c)| is_word(c));
+                if joins {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = chars.get(j).map_or(text.len(), |&(o, _)| o);
+            chunk(text, start, end, &mut position, &mut out);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn cjk_run(text: &str, chars: &[(usize, char)], from: usize, to: usize, position: &mut usize, out: &mut Vec<Token>) {
+    let end_of = |k: usize| chars.get(k).map_or(text.len(), |&(o, _)| o);
+    if to - from == 1 {
+        if let Some(&(o, _)) = chars.get(from) {
+            push(out, text, o, end_of(from + 1), *position);
+            *position += 1;
+        }
+        return;
+    }
+    for k in from..to - 1 {
+        if let Some(&(o, _)) = chars.get(k) {
+            push(out, text, o, end_of(k + 2), *position);
+            *position += 1;
+        }
+    }
+}
+
+/// Emits the whole chunk (when compound) and its parts.
+fn chunk(text: &str, start: usize, end: usize, position: &mut usize, out: &mut Vec<Token>) {
+    let Some(whole) = text.get(start..end) else { return };
+    let parts = parts(whole);
+    if parts.len() > 1 {
+        push(out, text, start, end, *position);
+    }
+    for (ps, pe) in parts {
+        let (s, e) = (start + ps, start + pe);
+        let word = text.get(s..e).unwrap_or_default();
+        if parts_is_stop(word) {
+            continue;
+        }
+        push(out, text, s, e, *position);
+        *position += 1;
+    }
+}
+
+fn parts_is_stop(word: &str) -> bool {
+    word.len() <= 5 && STOP_WORDS.contains(&word.to_lowercase().as_str())
+}
+
+/// Byte ranges of the parts of an identifier: split at `.`, `-`, `_` and at
+/// case changes (`parallelismPer` → `parallelism|Per`, `HTTPServer` →
+/// `HTTP|Server`), but not before a plural `s` (`KPUs`).
+fn parts(word: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut start: Option<usize> = None;
+    for (k, &(o, c)) in chars.iter().enumerate() {
+        if matches!(c, '.' | '-' | '_') {
+            if let Some(s) = start.take() {
+                out.push((s, o));
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(o);
+            continue;
+        };
+        let prev = chars.get(k.wrapping_sub(1)).map(|&(_, p)| p).unwrap_or(' ');
+        let next = chars.get(k + 1).map(|&(_, n)| n);
+        let lower_to_upper = prev.is_lowercase() && c.is_uppercase();
+        let plural_s = next.is_none_or(|n| !n.is_alphanumeric()) && c == 's';
+        let acronym_end = prev.is_uppercase()
+            && c.is_uppercase()
+            && next.is_some_and(|n| n.is_lowercase())
+            && !(next == Some('s') && chars.get(k + 2).is_none_or(|&(_, n)| !n.is_alphanumeric()));
+        if (lower_to_upper || acronym_end) && !plural_s {
+            out.push((s, o));
+            start = Some(o);
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, word.len()));
+    }
+    out
+}
+
+fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
+    let Some(t) = text.get(from..to) else { return };
+    if t.len() > MAX_TOKEN_BYTES {
+        return;
+    }
+    out.push(Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text: t.to_string(),
+        position_length: 1,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terms;
+
+    fn has(text: &str, want: &[&str]) {
+        let got = terms(text);
+        for w in want {
+            assert!(got.iter().any(|g| g == w), "{text:?}: missing {w:?} in {got:?}");
+        }
+    }
+
+    #[test]
+    fn camel_case_identifiers_match_whole_and_by_parts() {
+        has("ParallelismPerKPU", &["parallelismperkpu", "parallel", "per", "kpu"]);
+        assert_eq!(terms("parallelism per KPU"), vec!["parallel", "per", "kpu"]);
+        has("HTTPServer", &["httpserver", "http", "server"]);
+        has("KPUs", &["kpus"]);
+        assert!(!terms("KPUs").contains(&"kpu".to_string()) || terms("KPUs").len() == 1);
+    }
+
+    #[test]
+    fn dotted_and_snake_case_keys_match_whole_and_by_parts() {
+        has(
+            "set execution.checkpointing.interval.",
+            &["execution.checkpointing.interv", "execut", "checkpoint", "interv"],
+        );
+        has("SHARD_GETRECORDS_MAX", &["shard_getrecords_max", "shard", "getrecord", "max"]);
+        has("FLINK-1_20", &["flink-1_20", "flink", "1", "20"]);
+    }
+
+    #[test]
+    fn query_and_text_agree_on_identifiers() {
+        let doc = terms("Tune SHARD_GETRECORDS_MAX and execution.checkpointing.interval");
+        for q in ["shard getrecords max", "SHARD_GETRECORDS_MAX", "checkpointing interval"] {
+            for t in terms(q) {
+                assert!(doc.contains(&t), "{q}: {t} not in {doc:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn english_is_stemmed_and_stop_words_dropped() {
+        assert_eq!(terms("the checkpoints are failing"), vec!["checkpoint", "fail"]);
+    }
+
+    #[test]
+    fn chinese_becomes_bigrams() {
+        assert_eq!(terms("检查点"), vec!["检查", "查点"]);
+        has("增量检查点超时", &["检查", "查点", "超时"]);
+        assert_eq!(terms("点"), vec!["点"]);
+        has("并行度 ParallelismPerKPU 怎么设", &["并行", "行度", "parallelismperkpu", "怎么"]);
+    }
+
+    #[test]
+    fn sentence_punctuation_is_not_part_of_words() {
+        assert_eq!(terms("interval. Then"), vec!["interv"]);
+        assert_eq!(terms("a-b"), vec!["a-b", "b"]);
+    }
+
+    #[test]
+    fn long_junk_tokens_are_dropped() {
+        let junk = "x".repeat(200);
+        assert!(terms(&junk).is_empty());
+    }
+}

@@ -1,0 +1,68 @@
+//! Entry point: tracing to stderr (stdout belongs to MCP), parse the command
+//! line, run; errors print once as a chain, with exit code 2 (1 for a check
+//! that found problems).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use rmcp::{ServiceExt, transport::stdio};
+
+use cli::{Cli, Command, Outcome};
+use msf_mcp::mcp::Server;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(matches!(cli.command, Command::Serve));
+    let result = match cli.command {
+        Command::Serve => serve(&cli),
+        _ => cli::run(&cli),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
+    let config = cli.source.config()?;
+    let app = cli::load(&config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        tracing::info!(
+            references = app.corpus().docs().len(),
+            corpus = app.corpus().origin(),
+            "serving MCP on stdio"
+        );
+        let service = Server::new(app).serve(stdio()).await.context("MCP handshake failed")?;
+        service.waiting().await.context("MCP service stopped")?;
+        Ok(Outcome::Ok)
+    })
+}
+
+fn init_tracing(serving: bool) {
+    let default = if serving { "warn,msf_mcp=info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}

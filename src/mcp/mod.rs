@@ -1,0 +1,162 @@
+//! The MCP server: rmcp `ServerHandler` over [`App`]. Tools, resources and
+//! instructions are thin wrappers; this module only parses arguments,
+//! calls `App`, and sorts failures the MCP way:
+//! - a request the caller can fix (bad arguments, unknown reference, empty
+//!   query) is a tool result with `isError: true`, so the model reads why;
+//! - an unknown tool is a protocol error (`-32602`);
+//! - a fault of the installation is an internal error.
+
+mod resources;
+pub mod tools;
+
+use std::sync::Arc;
+
+use rmcp::{
+    ErrorData, RoleServer, ServerHandler,
+    model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult,
+        ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+        ServerCapabilities, ServerConfig, Tool,
+    },
+    service::RequestContext,
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{api::*, app::App, error::Error, render};
+
+/// What every client is told at initialize: the load-references-first rule.
+pub const INSTRUCTIONS: &str = "msf-mcp is the reference library for Amazon Managed Service for Apache Flink (MSF). \
+Rule: route, read, then answer or act. \
+1) Call msf_route with the user's question, task or pasted error. \
+2) Call msf_read on the references in its read_plan (at least the first; use `section` for the listed anchors when the reference is long). \
+3) Answer from what you read and cite `reference#anchor`. \
+MSF facts in these references override generic Apache Flink knowledge (KPU model, service-managed checkpoints and parallelism, `kinesisanalyticsv2` for CLI/SDK but `kinesisanalytics` for IAM, quotas and CloudWatch). \
+Use msf_search for one specific fact, msf_refs to browse.";
+
+/// The MCP server. Cloning shares the `App`.
+#[derive(Clone)]
+pub struct Server {
+    app: App,
+    tools: Arc<Vec<Tool>>,
+}
+
+impl Server {
+    /// A server over `app`.
+    pub fn new(app: App) -> Server {
+        Server {
+            app,
+            tools: Arc::new(tools::all()),
+        }
+    }
+
+    /// Runs one tool call to completion; `Err` only for an unknown tool.
+    pub fn call(&self, name: &str, arguments: Option<rmcp::model::JsonObject>) -> Result<CallToolResult, ErrorData> {
+        let args = serde_json::Value::Object(arguments.unwrap_or_default());
+        match name {
+            tools::ROUTE => run(name, args, |a: RouteArgs| self.app.route(&a), render::route),
+            tools::SEARCH => run(name, args, |a: SearchArgs| self.app.search(&a), render::search),
+            tools::READ => run(name, args, |a: ReadArgs| self.app.read(&a), render::read),
+            tools::REFS => run(name, args, |_: RefsArgs| Ok(self.app.refs()), render::refs),
+            other => Err(ErrorData::invalid_params(
+                format!(
+                    "unknown tool `{}`; this server's tools are {}",
+                    crate::corpus::preview(other, 80),
+                    self.tools.iter().map(|t| t.name.as_ref()).collect::<Vec<_>>().join(", ")
+                ),
+                None,
+            )),
+        }
+    }
+}
+
+/// Parses arguments, runs the tool, and packs the result as
+/// `structuredContent` plus its text rendering.
+fn run<A, O>(
+    name: &str,
+    args: serde_json::Value,
+    tool: impl FnOnce(A) -> crate::error::Result<O>,
+    text: impl FnOnce(&O) -> String,
+) -> Result<CallToolResult, ErrorData>
+where
+    A: DeserializeOwned,
+    O: Serialize,
+{
+    let parsed: A = match serde_json::from_value(args) {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "invalid arguments for {name}: {e}; see the tool's input schema"
+            ))]));
+        }
+    };
+    match tool(parsed) {
+        Ok(out) => {
+            let structured = serde_json::to_value(&out).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+            let mut result = CallToolResult::structured(structured);
+            result.content = vec![ContentBlock::text(text(&out))];
+            Ok(result)
+        }
+        Err(e) if e.is_caller_error() => Ok(CallToolResult::error(vec![ContentBlock::text(e.to_string())])),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn internal(e: Error) -> ErrorData {
+    tracing::error!(error = %e, "tool failed");
+    ErrorData::internal_error(e.to_string(), None)
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
+            .with_server_info(
+                Implementation::new("msf-mcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("msf-mcp: Amazon Managed Service for Apache Flink references"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.tools.as_ref().clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        self.call(&request.name, request.arguments).map(CallToolResponse::from)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(resources::list(&self.app)))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        resources::read(&self.app, &request.uri).map(ReadResourceResponse::from)
+    }
+}

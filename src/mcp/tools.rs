@@ -1,0 +1,87 @@
+//! The knowledge tools as MCP sees them: names, descriptions written for the
+//! model, all four annotations, input and output schemas. Fixed order.
+
+use std::sync::Arc;
+
+use rmcp::{
+    handler::server::common::{schema_for_output, schema_for_type},
+    model::{Tool, ToolAnnotations},
+};
+
+use crate::api::{ReadArgs, ReadOutput, RefsArgs, RefsOutput, RouteArgs, RouteOutput, SearchArgs, SearchOutput};
+
+/// Tool names; part of the contract.
+pub const ROUTE: &str = "msf_route";
+/// See [`ROUTE`].
+pub const SEARCH: &str = "msf_search";
+/// See [`ROUTE`].
+pub const READ: &str = "msf_read";
+/// See [`ROUTE`].
+pub const REFS: &str = "msf_refs";
+
+const ROUTE_DESC: &str = "Find which msf-mcp references to read before answering a question about Amazon Managed Service for Apache Flink (MSF) or Flink on AWS: sizing and KPUs, checkpoints, scaling, Kinesis/EFO, Kafka, Iceberg, CDC, IAM, IaC, lifecycle (start/stop/snapshots/rollback), monitoring, logging, restart loops, Flink 2.x migration. Paste the user's question, task, or error message/stack trace as-is (English or Chinese). Returns references best first with the sections that matched and `read_plan`: read those with msf_read before you answer or act. Call this first for every MSF question.";
+
+const SEARCH_DESC: &str = "Full-text search over the sections of the MSF references. Use for a specific fact (a metric name, a config key like `execution.checkpointing.interval`, a quota, an error string) or to search within one reference. Each hit carries `reference#anchor` to cite, the line range, a snippet, and the section's markdown. English or Chinese queries.";
+
+const READ_DESC: &str = "Read an MSF reference (file name from msf_route or msf_refs), or one section of it by anchor. Long content is paged: pass `next_offset` as `offset` to continue. Returns the table of contents and the content's sha256. Read the references msf_route lists before answering; cite them as `reference#anchor`.";
+
+const REFS_DESC: &str = "List every MSF reference with its title, one-line summary, when to load it, and its top-level sections. Use to browse; prefer msf_route for a concrete question.";
+
+/// Every tool, in the order clients list them.
+pub fn all() -> Vec<Tool> {
+    vec![
+        tool(ROUTE, "Route a question to MSF references", ROUTE_DESC, schema_for_type::<RouteArgs>(), schema_for_output::<RouteOutput>()),
+        tool(SEARCH, "Search MSF reference sections", SEARCH_DESC, schema_for_type::<SearchArgs>(), schema_for_output::<SearchOutput>()),
+        tool(READ, "Read an MSF reference or section", READ_DESC, schema_for_type::<ReadArgs>(), schema_for_output::<ReadOutput>()),
+        tool(REFS, "List MSF references", REFS_DESC, schema_for_type::<RefsArgs>(), schema_for_output::<RefsOutput>()),
+    ]
+}
+
+/// The knowledge tools only read an embedded corpus: read-only, never
+/// destructive, idempotent, and closed-world (no network).
+fn tool(
+    name: &'static str,
+    title: &str,
+    description: &'static str,
+    input: Arc<rmcp::model::JsonObject>,
+    output: Arc<rmcp::model::JsonObject>,
+) -> Tool {
+    Tool::new(name, description, input)
+        .with_title(title)
+        .with_raw_output_schema(output)
+        .with_annotations(
+            ToolAnnotations::with_title(title)
+                .read_only(true)
+                .destructive(false)
+                .idempotent(true)
+                .open_world(false),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tool_has_all_annotations_and_an_object_output_schema() {
+        let tools = all();
+        let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+        assert_eq!(names, vec![ROUTE, SEARCH, READ, REFS]);
+        for t in &tools {
+            let a = t.annotations.as_ref();
+            assert_eq!(a.and_then(|a| a.read_only_hint), Some(true));
+            assert_eq!(a.and_then(|a| a.destructive_hint), Some(false));
+            assert_eq!(a.and_then(|a| a.idempotent_hint), Some(true));
+            assert_eq!(a.and_then(|a| a.open_world_hint), Some(false));
+            let out = t.output_schema.as_ref().and_then(|s| s.get("type")).and_then(|v| v.as_str());
+            assert_eq!(out, Some("object"), "{}", t.name);
+        }
+    }
+
+    #[test]
+    fn tool_list_stays_small() {
+        let json = serde_json::to_string(&all()).unwrap_or_default();
+        // About 4 characters a token: keep the knowledge tools well under 3k tokens.
+        assert!(json.len() < 12_000, "tool list is {} bytes", json.len());
+    }
+}

@@ -1,0 +1,100 @@
+//! Plain-text renderings of the tool outputs: the CLI's human output and the
+//! compact text mirror that MCP tools send beside `structuredContent`
+//! (some clients show the model only one of the two).
+
+use std::fmt::Write;
+
+use crate::api::{ReadOutput, RefsOutput, RouteOutput, SearchOutput};
+use crate::corpus::check::{Finding, Severity};
+
+/// `msf_route` as text: the read plan, then one block per route.
+pub fn route(out: &RouteOutput) -> String {
+    let mut s = String::new();
+    if out.routes.is_empty() {
+        s.push_str("No reference matches; try other words, or list them with msf_refs.\n");
+        return s;
+    }
+    let _ = writeln!(s, "Read, in order: {}", out.read_plan.join(", "));
+    for (i, r) in out.routes.iter().enumerate() {
+        let _ = writeln!(s, "\n{}. {} — {} (score {:.3})", i + 1, r.reference, r.title, r.score);
+        let _ = writeln!(s, "   why: {}", r.why);
+        for sec in &r.sections {
+            let _ = writeln!(s, "   - {} (#{})", sec.heading, sec.anchor);
+        }
+    }
+    s
+}
+
+/// `msf_search` as text: each hit's citation, lines and section text.
+pub fn search(out: &SearchOutput) -> String {
+    let mut s = String::new();
+    if out.hits.is_empty() {
+        s.push_str("No section matches; try other words or msf_route.\n");
+        return s;
+    }
+    let _ = writeln!(s, "{} of {} matching sections{}", out.hits.len(), out.total, if out.truncated { " (raise limit for more)" } else { "" });
+    for (i, h) in out.hits.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "\n[{}] {}#{} (lines {}-{}, score {:.3})\n{}",
+            i + 1,
+            h.reference,
+            h.anchor,
+            h.lines[0],
+            h.lines[1],
+            h.score,
+            h.heading_path
+        );
+        let _ = writeln!(s, "{}", h.text.trim_end());
+        if h.truncated {
+            let _ = writeln!(s, "[section cut; msf_read {{reference: \"{}\", section: \"{}\"}} for all of it]", h.reference, h.anchor);
+        }
+    }
+    s
+}
+
+/// `msf_read` as text: the content, then where to continue.
+pub fn read(out: &ReadOutput) -> String {
+    let mut s = String::new();
+    let what = match &out.section {
+        Some(a) => format!("{}#{}", out.reference, a),
+        None => out.reference.clone(),
+    };
+    let _ = writeln!(
+        s,
+        "{what} — {} (chars {}-{} of {}, sha256 {})\n",
+        out.title,
+        out.offset,
+        out.offset + out.content.chars().count(),
+        out.total_chars,
+        out.sha256.get(..12).unwrap_or(&out.sha256)
+    );
+    s.push_str(out.content.trim_end());
+    s.push('\n');
+    if let Some(next) = out.next_offset {
+        let _ = writeln!(s, "\n[more follows: call again with offset {next}]");
+    }
+    s
+}
+
+/// `msf_refs` as text: one line per reference.
+pub fn refs(out: &RefsOutput) -> String {
+    let mut s = String::new();
+    for r in &out.references {
+        let _ = writeln!(s, "{} — {}: {}", r.reference, r.title, r.summary);
+    }
+    s
+}
+
+/// `refs --check` findings, one per line as `file:line: severity: message`.
+pub fn findings(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(s, "{}:{}: {sev}: {}", f.file, f.line, f.message);
+    }
+    s
+}

@@ -1,0 +1,174 @@
+//! Chooses the references that answer a question.
+//!
+//! Three signals, each normalized to 0..1 and summed with weights:
+//! - the reference's front matter (title, summary, load_when, keywords) scored by BM25;
+//! - its best sections scored by BM25 (best + ½ second + ¼ third);
+//! - keywords of its front matter that occur literally in the question, such as a
+//!   pasted exception name or error message: the strongest evidence there is.
+//!
+//! Pure: reads the corpus and the index, writes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::{
+    api::{Route, RouteOutput, SectionRef},
+    corpus::{Corpus, Doc},
+    error::Result,
+    index::{SearchIndex, Terms, tokenizer},
+};
+
+/// Sections fetched to score references.
+const SECTION_POOL: usize = 80;
+/// Weight of the front matter signal.
+const W_FRONT: f32 = 1.0;
+/// Weight of the section signal.
+const W_SECTIONS: f32 = 1.0;
+/// Weight of one literal keyword match (two count at most).
+const W_KEYWORD: f32 = 0.35;
+/// Sections listed per route.
+const SECTIONS_PER_ROUTE: usize = 3;
+
+/// Per-reference data derived once from the corpus for routing.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    /// Analyzed terms of each reference's front matter, by corpus position.
+    front_terms: Vec<HashSet<String>>,
+    /// Lowercased keywords worth matching literally, by corpus position.
+    literal_keywords: Vec<Vec<String>>,
+}
+
+impl RouteTable {
+    /// Derives the table from `corpus`.
+    pub fn new(corpus: &Corpus) -> RouteTable {
+        let mut table = RouteTable::default();
+        for doc in corpus.docs() {
+            let mut text = doc.title.clone();
+            for part in doc.front.keywords.iter().chain(&doc.front.load_when).chain(&doc.front.summary) {
+                text.push('\n');
+                text.push_str(part);
+            }
+            table.front_terms.push(tokenizer::terms(&text).into_iter().collect());
+            table.literal_keywords.push(literal_keywords(doc));
+        }
+        table
+    }
+}
+
+/// Keywords long or specific enough that finding them verbatim in a question
+/// means something: identifiers and error strings of 6+ characters, or
+/// Chinese terms of 2+ characters.
+fn literal_keywords(doc: &Doc) -> Vec<String> {
+    doc.front
+        .keywords
+        .iter()
+        .map(|k| k.trim().to_lowercase())
+        .filter(|k| {
+            let cjk = k.chars().filter(|c| !c.is_ascii()).count();
+            (cjk >= 2) || (k.len() >= 6 && k.chars().any(|c| !c.is_ascii_lowercase() && c != ' ') || k.len() >= 12)
+        })
+        .collect()
+}
+
+/// Routes `question` to at most `max_refs` references, best first.
+pub fn route(corpus: &Corpus, index: &SearchIndex, table: &RouteTable, question: &str, max_refs: usize) -> Result<RouteOutput> {
+    let terms = Terms::new(question);
+    let lower = question.to_lowercase();
+    let front_hits = index.search_references(&terms, corpus.docs().len())?;
+    let (section_hits, _) = index.search_sections(&terms, None, SECTION_POOL)?;
+
+    let max_front = front_hits.iter().map(|h| h.score).fold(0.0, f32::max);
+    let mut front: HashMap<usize, f32> = HashMap::new();
+    for h in &front_hits {
+        if max_front > 0.0 {
+            front.insert(h.doc, h.score / max_front);
+        }
+    }
+    let mut by_doc: HashMap<usize, Vec<(usize, f32)>> = HashMap::new();
+    for h in &section_hits {
+        by_doc.entry(h.doc).or_default().push((h.section, h.score));
+    }
+    let aggregate = |hits: &Vec<(usize, f32)>| -> f32 {
+        hits.iter().take(3).zip([1.0, 0.5, 0.25]).map(|((_, s), w)| s * w).sum()
+    };
+    let max_sections = by_doc.values().map(aggregate).fold(0.0, f32::max);
+
+    let mut scored: Vec<(usize, f32, String)> = Vec::new();
+    for (i, doc) in corpus.docs().iter().enumerate() {
+        let f = front.get(&i).copied().unwrap_or(0.0);
+        let s = match by_doc.get(&i) {
+            Some(hits) if max_sections > 0.0 => aggregate(hits) / max_sections,
+            _ => 0.0,
+        };
+        let literal: Vec<&String> = table
+            .literal_keywords
+            .get(i)
+            .map(|ks| ks.iter().filter(|k| lower.contains(k.as_str())).collect())
+            .unwrap_or_default();
+        let score = W_FRONT * f + W_SECTIONS * s + W_KEYWORD * literal.len().min(2) as f32;
+        if score <= 0.0 {
+            continue;
+        }
+        let why = explain(doc, table.front_terms.get(i), &terms, &literal, by_doc.get(&i).map_or(0, Vec::len));
+        scored.push((i, score, why));
+    }
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored.truncate(max_refs);
+
+    let routes: Vec<Route> = scored
+        .into_iter()
+        .filter_map(|(i, score, why)| {
+            let doc = corpus.docs().get(i)?;
+            let sections = by_doc
+                .get(&i)
+                .map(|hits| {
+                    hits.iter()
+                        .filter_map(|(j, _)| doc.sections.get(*j))
+                        .filter(|s| s.level > 0)
+                        .take(SECTIONS_PER_ROUTE)
+                        .map(|s| SectionRef {
+                            heading: s.heading.clone(),
+                            anchor: s.anchor.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(Route {
+                reference: doc.name.clone(),
+                title: doc.title.clone(),
+                score: (score * 1000.0).round() / 1000.0,
+                why,
+                sections,
+            })
+        })
+        .collect();
+    let read_plan = routes.iter().map(|r| r.reference.clone()).collect();
+    Ok(RouteOutput { routes, read_plan })
+}
+
+/// Says in a line which evidence made `doc` match.
+fn explain(doc: &Doc, front_terms: Option<&HashSet<String>>, terms: &Terms, literal: &[&String], sections: usize) -> String {
+    let mut parts = Vec::new();
+    if !literal.is_empty() {
+        let shown: Vec<String> = literal.iter().take(3).map(|k| format!("`{k}`")).collect();
+        parts.push(format!("question contains its keyword {}", shown.join(", ")));
+    }
+    if let Some(front_terms) = front_terms {
+        let matched: Vec<&str> = terms
+            .as_slice()
+            .iter()
+            .filter(|t| front_terms.contains(*t))
+            .take(6)
+            .map(String::as_str)
+            .collect();
+        if !matched.is_empty() {
+            parts.push(format!("front matter matches {}", matched.join(", ")));
+        }
+    }
+    if sections > 0 {
+        parts.push(format!("{sections} matching section{}", if sections == 1 { "" } else { "s" }));
+    }
+    if parts.is_empty() {
+        parts.push(format!("weak match on {}", doc.name));
+    }
+    parts.join("; ")
+}
