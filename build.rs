@@ -16,10 +16,15 @@ fn main() -> io::Result<()> {
         Err(_) => Vec::new(),
     };
     names.sort();
-    let mut code = String::from("/// References embedded at build time: (file name, markdown).\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// References embedded at build time: (file name, markdown).\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n",
+    );
     for name in &names {
         let path = dir.join(name);
-        code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = env::var("OUT_DIR").map_err(io::Error::other)?;

@@ -66,7 +66,12 @@ impl App {
     pub fn search(&self, args: &SearchArgs) -> Result<SearchOutput> {
         let query = check_query("query", &args.query)?;
         let limit = bounded("limit", args.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
-        let snippet_chars = bounded("snippet_chars", args.snippet_chars, DEFAULT_SNIPPET_CHARS, MAX_SNIPPET_CHARS)?;
+        let snippet_chars = bounded(
+            "snippet_chars",
+            args.snippet_chars,
+            DEFAULT_SNIPPET_CHARS,
+            MAX_SNIPPET_CHARS,
+        )?;
         let doc = match &args.reference {
             Some(name) => Some(self.corpus.get(name)?),
             None => None,
@@ -76,8 +81,12 @@ impl App {
         let (found, total) = self.index.search_sections(&terms, filter, limit)?;
         let mut hits = Vec::with_capacity(found.len());
         for h in found {
-            let Some(doc) = self.corpus.docs().get(h.doc) else { continue };
-            let Some(section) = doc.sections.get(h.section) else { continue };
+            let Some(doc) = self.corpus.docs().get(h.doc) else {
+                continue;
+            };
+            let Some(section) = doc.sections.get(h.section) else {
+                continue;
+            };
             let full = doc.section_text(section);
             let (text, truncated) = cut(full, HIT_TEXT_CHARS);
             hits.push(Hit {
@@ -101,7 +110,12 @@ impl App {
     /// `msf_read`: a reference or one section, from an offset, capped.
     pub fn read(&self, args: &ReadArgs) -> Result<ReadOutput> {
         let doc = self.corpus.get(&args.reference)?;
-        let max_chars = bounded("max_chars", args.max_chars, DEFAULT_READ_CHARS, MAX_READ_CHARS)?;
+        let max_chars = bounded(
+            "max_chars",
+            args.max_chars,
+            DEFAULT_READ_CHARS,
+            MAX_READ_CHARS,
+        )?;
         let (whole, section) = match &args.section {
             Some(wanted) => {
                 let s = find_section(doc, wanted)?;
@@ -153,7 +167,12 @@ impl App {
                 .map(|d| RefInfo {
                     reference: d.name.clone(),
                     title: d.title.clone(),
-                    summary: d.front.summary.clone().or_else(|| d.front.description.clone()).unwrap_or_default(),
+                    summary: d
+                        .front
+                        .summary
+                        .clone()
+                        .or_else(|| d.front.description.clone())
+                        .unwrap_or_default(),
                     load_when: d.front.load_when.clone(),
                     sections: d
                         .sections
@@ -197,7 +216,9 @@ fn check_query<'a>(what: &str, text: &'a str) -> Result<&'a str> {
 fn bounded(what: &str, value: Option<usize>, default: usize, max: usize) -> Result<usize> {
     match value {
         None => Ok(default),
-        Some(0) => Err(Error::InvalidInput(format!("{what} must be at least 1 (default {default})"))),
+        Some(0) => Err(Error::InvalidInput(format!(
+            "{what} must be at least 1 (default {default})"
+        ))),
         Some(v) if v > max => Err(Error::InvalidInput(format!(
             "{what} is {v}; the most allowed is {max}: ask for {max} or fewer"
         ))),
@@ -248,7 +269,10 @@ mod tests {
     fn counts_are_bounded_with_clear_messages() {
         assert_eq!(bounded("limit", None, 8, 25).ok(), Some(8));
         assert_eq!(bounded("limit", Some(3), 8, 25).ok(), Some(3));
-        let e = bounded("limit", Some(99), 8, 25).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = bounded("limit", Some(99), 8, 25)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("limit is 99") && e.contains("25"), "{e}");
         assert!(bounded("limit", Some(0), 8, 25).is_err());
     }
@@ -257,7 +281,10 @@ mod tests {
     fn queries_are_checked() {
         assert!(check_query("query", "   ").is_err());
         let big = "a".repeat(MAX_QUERY_BYTES + 1);
-        let e = check_query("query", &big).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = check_query("query", &big)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("the limit is"), "{e}");
         assert!(check_query("query", "the of and ???").is_err());
         assert_eq!(check_query("query", " KPU ").ok(), Some("KPU"));

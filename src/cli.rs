@@ -166,7 +166,11 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     let config = cli.source.config()?;
     match &cli.command {
         Command::Serve => anyhow::bail!("serve runs in main"),
-        Command::Route { question, max_refs, json } => {
+        Command::Route {
+            question,
+            max_refs,
+            json,
+        } => {
             let app = load(&config)?;
             let args = RouteArgs {
                 question: text_arg(question)?,
@@ -213,7 +217,10 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             if *check {
                 let corpus = load_corpus(&config)?;
                 let findings = corpus::check::check(&corpus);
-                let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+                let errors = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .count();
                 if *json {
                     emit(&serde_json::to_string_pretty(&findings)?)?;
                 } else {
@@ -225,14 +232,19 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                     ));
                     emit(&text)?;
                 }
-                return Ok(if errors > 0 { Outcome::Failed } else { Outcome::Ok });
+                return Ok(if errors > 0 {
+                    Outcome::Failed
+                } else {
+                    Outcome::Ok
+                });
             }
             let app = load(&config)?;
             print(*json, &app.refs(), render::refs)
         }
         Command::Index { force, json } => index(&config, *force, *json),
         Command::Eval { file, json } => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             let questions = eval::parse(&text).with_context(|| format!("{}", file.display()))?;
             let app = load(&config)?;
             let report = eval::run(&app, &questions)?;
@@ -278,7 +290,9 @@ fn index(config: &KnowledgeConfig, force: bool, json: bool) -> Result<Outcome> {
     };
     let (location, persisted, built_ms) = match index.location() {
         Location::Disk { path, built_ms } => (path.display().to_string(), true, *built_ms),
-        Location::Ram { reason, built_ms } => (format!("memory ({reason})"), false, Some(*built_ms)),
+        Location::Ram { reason, built_ms } => {
+            (format!("memory ({reason})"), false, Some(*built_ms))
+        }
     };
     let report = IndexReport {
         corpus: corpus.origin().to_string(),
@@ -312,7 +326,9 @@ fn index(config: &KnowledgeConfig, force: bool, json: bool) -> Result<Outcome> {
 fn text_arg(words: &[String]) -> Result<String> {
     if words.len() == 1 && words.first().is_some_and(|w| w == "-") {
         let mut s = String::new();
-        io::stdin().read_to_string(&mut s).context("cannot read stdin")?;
+        io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read stdin")?;
         return Ok(s);
     }
     Ok(words.join(" "))

@@ -46,7 +46,8 @@ pub fn default_index_dir(cwd: &Path, cache_home: Option<&Path>) -> IndexDir {
 /// Returns true if and only if `dir` is the root of an msf-mcp checkout.
 fn is_checkout(dir: &Path) -> bool {
     dir.join("references").is_dir()
-        && std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|t| t.contains("name = \"msf-mcp\""))
+        && std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|t| t.contains("name = \"msf-mcp\""))
 }
 
 #[cfg(test)]
@@ -63,8 +64,14 @@ mod tests {
             IndexDir::Path(PathBuf::from("/cache/msf-mcp/index"))
         );
         let _ = std::fs::write(tmp.join("Cargo.toml"), "[package]\nname = \"msf-mcp\"\n");
-        assert_eq!(default_index_dir(&tmp, Some(cache)), IndexDir::Path(tmp.join("index")));
-        assert_eq!(default_index_dir(Path::new("/nonexistent"), None), IndexDir::Memory);
+        assert_eq!(
+            default_index_dir(&tmp, Some(cache)),
+            IndexDir::Path(tmp.join("index"))
+        );
+        assert_eq!(
+            default_index_dir(Path::new("/nonexistent"), None),
+            IndexDir::Memory
+        );
         let _ = std::fs::remove_dir_all(&tmp);
     }
 }

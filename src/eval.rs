@@ -55,7 +55,11 @@ impl Score {
     /// (route recall@3, set recall@5, fact hit@5) as fractions.
     pub fn rates(&self) -> (f64, f64, f64) {
         let n = self.n.max(1) as f64;
-        (self.route_at3 as f64 / n, self.set_at5 as f64 / n, self.fact_at5 as f64 / n)
+        (
+            self.route_at3 as f64 / n,
+            self.set_at5 as f64 / n,
+            self.fact_at5 as f64 / n,
+        )
     }
 }
 
@@ -104,10 +108,14 @@ pub fn parse(text: &str) -> Result<Vec<Question>> {
         if line.trim().is_empty() {
             continue;
         }
-        let q: Question = serde_json::from_str(line)
-            .map_err(|e| Error::InvalidInput(format!("line {}: not a question object: {e}", i + 1)))?;
+        let q: Question = serde_json::from_str(line).map_err(|e| {
+            Error::InvalidInput(format!("line {}: not a question object: {e}", i + 1))
+        })?;
         if q.refs.is_empty() {
-            return Err(Error::InvalidInput(format!("line {}: `refs` is empty", i + 1)));
+            return Err(Error::InvalidInput(format!(
+                "line {}: `refs` is empty",
+                i + 1
+            )));
         }
         out.push(q);
     }
@@ -136,8 +144,17 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
                 ..SearchArgs::default()
             })?
             .hits;
-        let text: String = hits.iter().map(|h| h.text.to_lowercase()).collect::<Vec<_>>().join("\n");
-        let missing: Vec<String> = q.must.iter().filter(|m| !text.contains(&m.to_lowercase())).cloned().collect();
+        let text: String = hits
+            .iter()
+            .map(|h| h.text.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let missing: Vec<String> = q
+            .must
+            .iter()
+            .filter(|m| !text.contains(&m.to_lowercase()))
+            .cloned()
+            .collect();
         let primary = q.refs.first().cloned().unwrap_or_default();
         let outcome = Outcome {
             id: q.id.clone(),
@@ -146,14 +163,25 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
             set_at5: q.refs.iter().all(|r| routed.iter().take(5).any(|x| x == r)),
             fact_at5: missing.is_empty(),
             routed,
-            hits: hits.iter().map(|h| format!("{}#{}", h.reference, h.anchor)).collect(),
+            hits: hits
+                .iter()
+                .map(|h| format!("{}#{}", h.reference, h.anchor))
+                .collect(),
             missing,
             primary: primary.clone(),
             q: q.q.clone(),
         };
         report.overall.add(&outcome);
-        report.by_lang.entry(q.lang.clone()).or_default().add(&outcome);
-        report.by_reference.entry(primary).or_default().add(&outcome);
+        report
+            .by_lang
+            .entry(q.lang.clone())
+            .or_default()
+            .add(&outcome);
+        report
+            .by_reference
+            .entry(primary)
+            .or_default()
+            .add(&outcome);
         if !(outcome.route_at3 && outcome.set_at5 && outcome.fact_at5) {
             report.misses.push(outcome);
         }
@@ -167,7 +195,11 @@ pub fn render(report: &Report) -> String {
     let mut s = String::new();
     let line = |s: &mut String, name: &str, sc: &Score| {
         let (a, b, c) = sc.rates();
-        let _ = writeln!(s, "{name:<40} n={:<4} route@3={a:.3} set@5={b:.3} fact@5={c:.3}", sc.n);
+        let _ = writeln!(
+            s,
+            "{name:<40} n={:<4} route@3={a:.3} set@5={b:.3} fact@5={c:.3}",
+            sc.n
+        );
     };
     line(&mut s, "overall", &report.overall);
     for (lang, sc) in &report.by_lang {
@@ -190,7 +222,15 @@ pub fn render(report: &Report) -> String {
             if !m.fact_at5 {
                 what.push("fact@5");
             }
-            let _ = writeln!(s, "- {} [{}] {}\n  expected {} | routed {}", m.id, what.join(","), m.q, m.primary, m.routed.join(", "));
+            let _ = writeln!(
+                s,
+                "- {} [{}] {}\n  expected {} | routed {}",
+                m.id,
+                what.join(","),
+                m.q,
+                m.primary,
+                m.routed.join(", ")
+            );
             if !m.fact_at5 {
                 let _ = writeln!(s, "  missing {:?} | hits {}", m.missing, m.hits.join(", "));
             }

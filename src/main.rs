@@ -44,7 +44,10 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
             corpus = app.corpus().origin(),
             "serving MCP on stdio"
         );
-        let service = Server::new(app).serve(stdio()).await.context("MCP handshake failed")?;
+        let service = Server::new(app)
+            .serve(stdio())
+            .await
+            .context("MCP handshake failed")?;
         service.waiting().await.context("MCP service stopped")?;
         Ok(Outcome::Ok)
     })

@@ -16,7 +16,14 @@ pub fn route(out: &RouteOutput) -> String {
     }
     let _ = writeln!(s, "Read, in order: {}", out.read_plan.join(", "));
     for (i, r) in out.routes.iter().enumerate() {
-        let _ = writeln!(s, "\n{}. {} — {} (score {:.3})", i + 1, r.reference, r.title, r.score);
+        let _ = writeln!(
+            s,
+            "\n{}. {} — {} (score {:.3})",
+            i + 1,
+            r.reference,
+            r.title,
+            r.score
+        );
         let _ = writeln!(s, "   why: {}", r.why);
         for sec in &r.sections {
             let _ = writeln!(s, "   - {} (#{})", sec.heading, sec.anchor);
@@ -32,7 +39,17 @@ pub fn search(out: &SearchOutput) -> String {
         s.push_str("No section matches; try other words or msf_route.\n");
         return s;
     }
-    let _ = writeln!(s, "{} of {} matching sections{}", out.hits.len(), out.total, if out.truncated { " (raise limit for more)" } else { "" });
+    let _ = writeln!(
+        s,
+        "{} of {} matching sections{}",
+        out.hits.len(),
+        out.total,
+        if out.truncated {
+            " (raise limit for more)"
+        } else {
+            ""
+        }
+    );
     for (i, h) in out.hits.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -47,7 +64,11 @@ pub fn search(out: &SearchOutput) -> String {
         );
         let _ = writeln!(s, "{}", h.text.trim_end());
         if h.truncated {
-            let _ = writeln!(s, "[section cut; msf_read {{reference: \"{}\", section: \"{}\"}} for all of it]", h.reference, h.anchor);
+            let _ = writeln!(
+                s,
+                "[section cut; msf_read {{reference: \"{}\", section: \"{}\"}} for all of it]",
+                h.reference, h.anchor
+            );
         }
     }
     s

@@ -43,11 +43,19 @@ impl RouteTable {
         let mut table = RouteTable::default();
         for doc in corpus.docs() {
             let mut text = doc.title.clone();
-            for part in doc.front.keywords.iter().chain(&doc.front.load_when).chain(&doc.front.summary) {
+            for part in doc
+                .front
+                .keywords
+                .iter()
+                .chain(&doc.front.load_when)
+                .chain(&doc.front.summary)
+            {
                 text.push('\n');
                 text.push_str(part);
             }
-            table.front_terms.push(tokenizer::terms(&text).into_iter().collect());
+            table
+                .front_terms
+                .push(tokenizer::terms(&text).into_iter().collect());
             table.literal_keywords.push(literal_keywords(doc));
         }
         table
@@ -64,13 +72,21 @@ fn literal_keywords(doc: &Doc) -> Vec<String> {
         .map(|k| k.trim().to_lowercase())
         .filter(|k| {
             let cjk = k.chars().filter(|c| !c.is_ascii()).count();
-            (cjk >= 2) || (k.len() >= 6 && k.chars().any(|c| !c.is_ascii_lowercase() && c != ' ') || k.len() >= 12)
+            (cjk >= 2)
+                || (k.len() >= 6 && k.chars().any(|c| !c.is_ascii_lowercase() && c != ' ')
+                    || k.len() >= 12)
         })
         .collect()
 }
 
 /// Routes `question` to at most `max_refs` references, best first.
-pub fn route(corpus: &Corpus, index: &SearchIndex, table: &RouteTable, question: &str, max_refs: usize) -> Result<RouteOutput> {
+pub fn route(
+    corpus: &Corpus,
+    index: &SearchIndex,
+    table: &RouteTable,
+    question: &str,
+    max_refs: usize,
+) -> Result<RouteOutput> {
     let terms = Terms::new(question);
     let lower = question.to_lowercase();
     let front_hits = index.search_references(&terms, corpus.docs().len())?;
@@ -88,7 +104,11 @@ pub fn route(corpus: &Corpus, index: &SearchIndex, table: &RouteTable, question:
         by_doc.entry(h.doc).or_default().push((h.section, h.score));
     }
     let aggregate = |hits: &Vec<(usize, f32)>| -> f32 {
-        hits.iter().take(3).zip([1.0, 0.5, 0.25]).map(|((_, s), w)| s * w).sum()
+        hits.iter()
+            .take(3)
+            .zip([1.0, 0.5, 0.25])
+            .map(|((_, s), w)| s * w)
+            .sum()
     };
     let max_sections = by_doc.values().map(aggregate).fold(0.0, f32::max);
 
@@ -108,7 +128,13 @@ pub fn route(corpus: &Corpus, index: &SearchIndex, table: &RouteTable, question:
         if score <= 0.0 {
             continue;
         }
-        let why = explain(doc, table.front_terms.get(i), &terms, &literal, by_doc.get(&i).map_or(0, Vec::len));
+        let why = explain(
+            doc,
+            table.front_terms.get(i),
+            &terms,
+            &literal,
+            by_doc.get(&i).map_or(0, Vec::len),
+        );
         scored.push((i, score, why));
     }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -146,11 +172,20 @@ pub fn route(corpus: &Corpus, index: &SearchIndex, table: &RouteTable, question:
 }
 
 /// Says in a line which evidence made `doc` match.
-fn explain(doc: &Doc, front_terms: Option<&HashSet<String>>, terms: &Terms, literal: &[&String], sections: usize) -> String {
+fn explain(
+    doc: &Doc,
+    front_terms: Option<&HashSet<String>>,
+    terms: &Terms,
+    literal: &[&String],
+    sections: usize,
+) -> String {
     let mut parts = Vec::new();
     if !literal.is_empty() {
         let shown: Vec<String> = literal.iter().take(3).map(|k| format!("`{k}`")).collect();
-        parts.push(format!("question contains its keyword {}", shown.join(", ")));
+        parts.push(format!(
+            "question contains its keyword {}",
+            shown.join(", ")
+        ));
     }
     if let Some(front_terms) = front_terms {
         let matched: Vec<&str> = terms
@@ -165,7 +200,10 @@ fn explain(doc: &Doc, front_terms: Option<&HashSet<String>>, terms: &Terms, lite
         }
     }
     if sections > 0 {
-        parts.push(format!("{sections} matching section{}", if sections == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{sections} matching section{}",
+            if sections == 1 { "" } else { "s" }
+        ));
     }
     if parts.is_empty() {
         parts.push(format!("weak match on {}", doc.name));

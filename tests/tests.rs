@@ -1,1 +1,8 @@
+//! The single integration test binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli;
+mod mcp;
+mod references;
+mod stdio;
+mod util;

@@ -71,14 +71,22 @@ fn check_front_matter(doc: &Doc, out: &mut Vec<Finding>) {
         return;
     }
     for p in &doc.problems {
-        out.push(finding(doc, p.line, Severity::Error, format!("front matter: {}", p.message)));
+        out.push(finding(
+            doc,
+            p.line,
+            Severity::Error,
+            format!("front matter: {}", p.message),
+        ));
     }
     let fm = &doc.front;
     let missing: Vec<&str> = if doc.name == SKILL_FILE {
-        [("name", fm.name.is_none()), ("description", fm.description.is_none())]
-            .into_iter()
-            .filter_map(|(k, m)| m.then_some(k))
-            .collect()
+        [
+            ("name", fm.name.is_none()),
+            ("description", fm.description.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(k, m)| m.then_some(k))
+        .collect()
     } else {
         [
             ("title", fm.title.is_none()),
@@ -92,7 +100,12 @@ fn check_front_matter(doc: &Doc, out: &mut Vec<Finding>) {
         .collect()
     };
     for key in missing {
-        out.push(finding(doc, 2, Severity::Error, format!("front matter: `{key}` is missing or empty")));
+        out.push(finding(
+            doc,
+            2,
+            Severity::Error,
+            format!("front matter: `{key}` is missing or empty"),
+        ));
     }
     for (key, line) in &fm.other {
         out.push(finding(
@@ -149,15 +162,18 @@ fn check_links(corpus: &Corpus, doc: &Doc, out: &mut Vec<Finding>) {
             ));
             continue;
         };
-        if let Some(anchor) = anchor {
-            if !target_doc.sections.iter().any(|s| s.anchor == anchor) {
-                out.push(finding(
-                    doc,
-                    link.line,
-                    Severity::Error,
-                    format!("link `{target}`: `{}` has no heading with anchor `#{anchor}`", target_doc.name),
-                ));
-            }
+        if let Some(anchor) = anchor
+            && !target_doc.sections.iter().any(|s| s.anchor == anchor)
+        {
+            out.push(finding(
+                doc,
+                link.line,
+                Severity::Error,
+                format!(
+                    "link `{target}`: `{}` has no heading with anchor `#{anchor}`",
+                    target_doc.name
+                ),
+            ));
         }
     }
 }
@@ -170,7 +186,9 @@ mod tests {
 
     fn corpus(docs: &[(&str, &str)]) -> Corpus {
         Corpus::from_docs(
-            docs.iter().map(|(n, s)| Doc::parse(n, s.to_string())).collect(),
+            docs.iter()
+                .map(|(n, s)| Doc::parse(n, s.to_string()))
+                .collect(),
             "test".into(),
         )
     }
@@ -190,14 +208,36 @@ mod tests {
             .filter(|f| f.file == "c.md")
             .map(|f| (f.line, f.message.as_str()))
             .collect();
-        assert!(c.iter().any(|(l, m)| *l == 3 && m.contains("double quotes")), "{c:?}");
-        assert!(c.iter().any(|(l, m)| *l == 9 && m.contains("duplicate anchor `#same`")), "{c:?}");
-        assert!(c.iter().any(|(l, m)| *l == 11 && m.contains("no heading with anchor `#nope`")), "{c:?}");
-        assert!(c.iter().any(|(l, m)| *l == 11 && m.contains("no reference named `zzz.md`")), "{c:?}");
+        assert!(
+            c.iter()
+                .any(|(l, m)| *l == 3 && m.contains("double quotes")),
+            "{c:?}"
+        );
+        assert!(
+            c.iter()
+                .any(|(l, m)| *l == 9 && m.contains("duplicate anchor `#same`")),
+            "{c:?}"
+        );
+        assert!(
+            c.iter()
+                .any(|(l, m)| *l == 11 && m.contains("no heading with anchor `#nope`")),
+            "{c:?}"
+        );
+        assert!(
+            c.iter()
+                .any(|(l, m)| *l == 11 && m.contains("no reference named `zzz.md`")),
+            "{c:?}"
+        );
         assert!(c.iter().any(|(_, m)| m.contains("bare file name")), "{c:?}");
-        assert!(c.iter().any(|(_, m)| m.contains("`load_when` is missing")), "{c:?}");
+        assert!(
+            c.iter().any(|(_, m)| m.contains("`load_when` is missing")),
+            "{c:?}"
+        );
         // a.md links to b.md, which is absent here.
-        assert!(f.iter().any(|f| f.file == "a.md" && f.message.contains("`b.md`")));
+        assert!(
+            f.iter()
+                .any(|f| f.file == "a.md" && f.message.contains("`b.md`"))
+        );
     }
 
     #[test]

@@ -61,7 +61,10 @@ pub fn parse(text: &str, first_line: usize) -> (FrontMatter, Vec<Problem>) {
             continue;
         }
         if raw.starts_with([' ', '\t']) {
-            problems.push(problem(line_no, "indented line outside a list; front matter keys start at column 1"));
+            problems.push(problem(
+                line_no,
+                "indented line outside a list; front matter keys start at column 1",
+            ));
             continue;
         }
         let Some((key, rest)) = trimmed.split_once(':') else {
@@ -108,7 +111,10 @@ pub fn parse(text: &str, first_line: usize) -> (FrontMatter, Vec<Problem>) {
                     }
                 },
                 None => {
-                    problems.push(problem(line_no, "flow list must close with `]` on the same line"));
+                    problems.push(problem(
+                        line_no,
+                        "flow list must close with `]` on the same line",
+                    ));
                     continue;
                 }
             }
@@ -143,7 +149,10 @@ fn assign(fm: &mut FrontMatter, key: &str, value: Value, line: usize, problems: 
     if let Some(slot) = scalar_slot {
         match value {
             Value::Scalar(s) => *slot = Some(s),
-            Value::List(_) => problems.push(problem(line, &format!("`{key}` must be a single line of text, not a list"))),
+            Value::List(_) => problems.push(problem(
+                line,
+                &format!("`{key}` must be a single line of text, not a list"),
+            )),
         }
         return;
     }
@@ -221,10 +230,14 @@ fn scalar(s: &str) -> Result<String, String> {
         None => s,
     };
     if plain.contains(": ") {
-        return Err(format!("`{plain}` contains `: `; wrap the value in double quotes"));
+        return Err(format!(
+            "`{plain}` contains `: `; wrap the value in double quotes"
+        ));
     }
     if plain.starts_with(['[', '{', '*', '&', '!', '|', '>', '%', '@', '`']) {
-        return Err(format!("`{plain}` starts with a YAML indicator; wrap it in double quotes"));
+        return Err(format!(
+            "`{plain}` starts with a YAML indicator; wrap it in double quotes"
+        ));
     }
     Ok(plain.trim().to_string())
 }
@@ -272,7 +285,10 @@ mod tests {
         assert_eq!(fm.title.as_deref(), Some("Checkpoint tuning"));
         assert_eq!(fm.summary.as_deref(), Some("When: and why"));
         assert_eq!(fm.load_when, vec!["checkpoints are slow", "it's failing"]);
-        assert_eq!(fm.keywords, vec!["lastCheckpointDuration", "a, b", "检查点"]);
+        assert_eq!(
+            fm.keywords,
+            vec!["lastCheckpointDuration", "a, b", "检查点"]
+        );
         assert_eq!(fm.related, vec!["state-management.md"]);
     }
 

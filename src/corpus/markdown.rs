@@ -120,7 +120,11 @@ pub fn parse(src: &str) -> Parsed {
                 problems = p;
             }
             Event::Start(Tag::Heading { level, .. }) => {
-                if cur.level == 0 && cur.start == 0 && cur.body.trim().is_empty() && cur.code.is_empty() {
+                if cur.level == 0
+                    && cur.start == 0
+                    && cur.body.trim().is_empty()
+                    && cur.code.is_empty()
+                {
                     opened.clear();
                 }
                 opened.push(Open {
@@ -138,11 +142,11 @@ pub fn parse(src: &str) -> Parsed {
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 in_code = true;
-                if let CodeBlockKind::Fenced(lang) = kind {
-                    if !lang.is_empty() {
-                        cur.code.push_str(&lang);
-                        cur.code.push('\n');
-                    }
+                if let CodeBlockKind::Fenced(lang) = kind
+                    && !lang.is_empty()
+                {
+                    cur.code.push_str(&lang);
+                    cur.code.push('\n');
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
@@ -182,7 +186,11 @@ pub fn parse(src: &str) -> Parsed {
 }
 
 /// Turns the opened sections into `Section`s with ranges, paths and unique anchors.
-fn close_sections(src: &str, lines: &Lines, opened: Vec<Open>) -> (Vec<Section>, Vec<(String, usize)>) {
+fn close_sections(
+    src: &str,
+    lines: &Lines,
+    opened: Vec<Open>,
+) -> (Vec<Section>, Vec<(String, usize)>) {
     let ends: Vec<usize> = opened
         .iter()
         .skip(1)
@@ -194,14 +202,22 @@ fn close_sections(src: &str, lines: &Lines, opened: Vec<Open>) -> (Vec<Section>,
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut duplicates = Vec::new();
     for (open, end) in opened.into_iter().zip(ends) {
-        while stack.last().is_some_and(|(level, _)| *level >= open.level && open.level > 0) {
+        while stack
+            .last()
+            .is_some_and(|(level, _)| *level >= open.level && open.level > 0)
+        {
             stack.pop();
         }
         if open.level > 0 {
             stack.push((open.level, open.heading.clone()));
         }
         let start_line = lines.line_of(open.start);
-        let trimmed_end = open.start + src.get(open.start..end).unwrap_or_default().trim_end().len();
+        let trimmed_end = open.start
+            + src
+                .get(open.start..end)
+                .unwrap_or_default()
+                .trim_end()
+                .len();
         let end_line = lines.line_of(trimmed_end.saturating_sub(1).max(open.start));
         let base = anchor_of(&open.heading);
         let count = seen.entry(base.clone()).or_insert(0);
@@ -238,18 +254,30 @@ mod tests {
         assert!(p.has_front_matter);
         assert_eq!(p.front.title.as_deref(), Some("Demo"));
         let heads: Vec<&str> = p.sections.iter().map(|s| s.heading.as_str()).collect();
-        assert_eq!(heads, vec!["Demo", "How do I size it?", "Details", "How do I size it?"]);
+        assert_eq!(
+            heads,
+            vec!["Demo", "How do I size it?", "Details", "How do I size it?"]
+        );
         let s = &p.sections[1];
         assert_eq!(s.anchor, "how-do-i-size-it");
         assert_eq!(s.path, vec!["Demo", "How do I size it?"]);
         assert_eq!(s.lines, (10, 16));
         assert!(s.code.contains("\"Parallelism\": 4"));
         assert!(!s.body.contains("Parallelism\": 4"));
-        assert_eq!(p.sections[2].path, vec!["Demo", "How do I size it?", "Details"]);
+        assert_eq!(
+            p.sections[2].path,
+            vec!["Demo", "How do I size it?", "Details"]
+        );
         assert_eq!(p.sections[3].anchor, "how-do-i-size-it-1");
-        assert_eq!(p.duplicate_anchors, vec![("how-do-i-size-it".to_string(), 22)]);
+        assert_eq!(
+            p.duplicate_anchors,
+            vec![("how-do-i-size-it".to_string(), 22)]
+        );
         assert!(p.sections[0].body.contains("ParallelismPerKPU"));
-        assert_eq!(&DOC[s.range.clone()].lines().next(), &Some("## How do I size it?"));
+        assert_eq!(
+            &DOC[s.range.clone()].lines().next(),
+            &Some("## How do I size it?")
+        );
     }
 
     #[test]

@@ -59,7 +59,13 @@ impl Doc {
             .front
             .title
             .clone()
-            .or_else(|| parsed.sections.iter().find(|s| s.level > 0).map(|s| s.heading.clone()))
+            .or_else(|| {
+                parsed
+                    .sections
+                    .iter()
+                    .find(|s| s.level > 0)
+                    .map(|s| s.heading.clone())
+            })
             .unwrap_or_else(|| name.to_string());
         Doc {
             name: name.to_string(),
@@ -87,7 +93,11 @@ impl Doc {
         self.sections
             .iter()
             .find(|s| s.anchor == wanted)
-            .or_else(|| self.sections.iter().find(|s| s.heading.eq_ignore_ascii_case(wanted)))
+            .or_else(|| {
+                self.sections
+                    .iter()
+                    .find(|s| s.heading.eq_ignore_ascii_case(wanted))
+            })
             .or_else(|| {
                 let a = anchor_of(wanted);
                 self.sections.iter().find(|s| s.anchor == a)
@@ -122,7 +132,11 @@ impl Corpus {
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(dir, e))?;
             let path = entry.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+            let Some(name) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string)
+            else {
                 continue;
             };
             if !name.ends_with(".md") || !path.is_file() {
@@ -158,7 +172,11 @@ impl Corpus {
             hasher.update([0]);
         }
         let digest = hex(&hasher.finalize());
-        let by_name = docs.iter().enumerate().map(|(i, d)| (d.name.clone(), i)).collect();
+        let by_name = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.name.clone(), i))
+            .collect();
         Corpus {
             docs,
             by_name,
@@ -194,7 +212,8 @@ impl Corpus {
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::InvalidInput(
-                "reference is empty: give a file name from msf_refs, e.g. `scaling-decisions.md`".into(),
+                "reference is empty: give a file name from msf_refs, e.g. `scaling-decisions.md`"
+                    .into(),
             ));
         }
         if name.contains(['/', '\\']) || name.contains("..") || name.chars().any(char::is_control) {
@@ -226,7 +245,9 @@ impl Corpus {
     fn closest(&self, name: &str, n: usize) -> Vec<String> {
         let grams = |s: &str| -> Vec<(char, char)> {
             let cs: Vec<char> = s.to_lowercase().chars().collect();
-            cs.windows(2).filter_map(|w| Some((*w.first()?, *w.get(1)?))).collect()
+            cs.windows(2)
+                .filter_map(|w| Some((*w.first()?, *w.get(1)?)))
+                .collect()
         };
         let want = grams(name);
         let mut scored: Vec<(usize, &str)> = self
@@ -234,11 +255,18 @@ impl Corpus {
             .iter()
             .map(|d| {
                 let g = grams(&d.name);
-                (want.iter().filter(|x| g.contains(x)).count(), d.name.as_str())
+                (
+                    want.iter().filter(|x| g.contains(x)).count(),
+                    d.name.as_str(),
+                )
             })
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        scored.into_iter().take(n).map(|(_, s)| format!("`{s}`")).collect()
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, s)| format!("`{s}`"))
+            .collect()
     }
 }
 
@@ -267,8 +295,14 @@ mod tests {
     fn corpus() -> Corpus {
         Corpus::from_docs(
             vec![
-                Doc::parse("scaling-decisions.md", "# Scaling\n\n## When to scale\n\nx\n".into()),
-                Doc::parse("checkpoint-tuning.md", "---\ntitle: Checkpoints\n---\n# C\n".into()),
+                Doc::parse(
+                    "scaling-decisions.md",
+                    "# Scaling\n\n## When to scale\n\nx\n".into(),
+                ),
+                Doc::parse(
+                    "checkpoint-tuning.md",
+                    "---\ntitle: Checkpoints\n---\n# C\n".into(),
+                ),
             ],
             "test".into(),
         )
@@ -277,25 +311,48 @@ mod tests {
     #[test]
     fn looks_up_by_file_name_with_or_without_suffix() {
         let c = corpus();
-        assert_eq!(c.get("scaling-decisions.md").map(|d| d.title.as_str()).ok(), Some("Scaling"));
-        assert_eq!(c.get("checkpoint-tuning").map(|d| d.title.as_str()).ok(), Some("Checkpoints"));
-        assert_eq!(c.get("Scaling-Decisions.MD").map(|d| d.name.as_str()).ok(), Some("scaling-decisions.md"));
+        assert_eq!(
+            c.get("scaling-decisions.md").map(|d| d.title.as_str()).ok(),
+            Some("Scaling")
+        );
+        assert_eq!(
+            c.get("checkpoint-tuning").map(|d| d.title.as_str()).ok(),
+            Some("Checkpoints")
+        );
+        assert_eq!(
+            c.get("Scaling-Decisions.MD").map(|d| d.name.as_str()).ok(),
+            Some("scaling-decisions.md")
+        );
     }
 
     #[test]
     fn refuses_paths_and_names_unknown_references() {
         let c = corpus();
-        let e = c.get("../../etc/passwd").err().map(|e| e.to_string()).unwrap_or_default();
+        let e = c
+            .get("../../etc/passwd")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("not a reference name"), "{e}");
-        let e = c.get("scaling.md").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("no reference named `scaling.md`") && e.contains("scaling-decisions.md"), "{e}");
+        let e = c
+            .get("scaling.md")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("no reference named `scaling.md`") && e.contains("scaling-decisions.md"),
+            "{e}"
+        );
         assert!(c.get("").is_err());
     }
 
     #[test]
     fn digest_changes_with_content() {
         let a = corpus();
-        let b = Corpus::from_docs(vec![Doc::parse("scaling-decisions.md", "# Other\n".into())], "t".into());
+        let b = Corpus::from_docs(
+            vec![Doc::parse("scaling-decisions.md", "# Other\n".into())],
+            "t".into(),
+        );
         assert_ne!(a.digest(), b.digest());
         assert_eq!(a.digest(), corpus().digest());
     }
@@ -304,9 +361,13 @@ mod tests {
     fn finds_sections_by_anchor_or_heading() {
         let c = corpus();
         let d = c.get("scaling-decisions.md").ok();
-        let s = d.and_then(|d| d.find_section("When to scale")).map(|s| s.anchor.clone());
+        let s = d
+            .and_then(|d| d.find_section("When to scale"))
+            .map(|s| s.anchor.clone());
         assert_eq!(s.as_deref(), Some("when-to-scale"));
-        let s = d.and_then(|d| d.find_section("#when-to-scale")).map(|s| s.lines);
+        let s = d
+            .and_then(|d| d.find_section("#when-to-scale"))
+            .map(|s| s.lines);
         assert_eq!(s, Some((3, 5)));
     }
 

@@ -39,7 +39,10 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("升级", "upgrade"),
     ("迁移", "migration"),
     ("版本", "version"),
-    ("运行时属性", "runtime properties EnvironmentProperties PropertyGroups"),
+    (
+        "运行时属性",
+        "runtime properties EnvironmentProperties PropertyGroups",
+    ),
     ("属性组", "property group PropertyGroups"),
     ("环境属性", "EnvironmentProperties"),
     ("控制平面", "control plane"),

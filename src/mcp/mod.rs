@@ -14,9 +14,9 @@ use std::sync::Arc;
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation, ListResourceTemplatesResult,
-        ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-        ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+        ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
@@ -50,18 +50,31 @@ impl Server {
     }
 
     /// Runs one tool call to completion; `Err` only for an unknown tool.
-    pub fn call(&self, name: &str, arguments: Option<rmcp::model::JsonObject>) -> Result<CallToolResult, ErrorData> {
+    pub fn call(
+        &self,
+        name: &str,
+        arguments: Option<rmcp::model::JsonObject>,
+    ) -> Result<CallToolResult, ErrorData> {
         let args = serde_json::Value::Object(arguments.unwrap_or_default());
         match name {
             tools::ROUTE => run(name, args, |a: RouteArgs| self.app.route(&a), render::route),
-            tools::SEARCH => run(name, args, |a: SearchArgs| self.app.search(&a), render::search),
+            tools::SEARCH => run(
+                name,
+                args,
+                |a: SearchArgs| self.app.search(&a),
+                render::search,
+            ),
             tools::READ => run(name, args, |a: ReadArgs| self.app.read(&a), render::read),
             tools::REFS => run(name, args, |_: RefsArgs| Ok(self.app.refs()), render::refs),
             other => Err(ErrorData::invalid_params(
                 format!(
                     "unknown tool `{}`; this server's tools are {}",
                     crate::corpus::preview(other, 80),
-                    self.tools.iter().map(|t| t.name.as_ref()).collect::<Vec<_>>().join(", ")
+                    self.tools
+                        .iter()
+                        .map(|t| t.name.as_ref())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 None,
             )),
@@ -91,12 +104,15 @@ where
     };
     match tool(parsed) {
         Ok(out) => {
-            let structured = serde_json::to_value(&out).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+            let structured = serde_json::to_value(&out)
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
             let mut result = CallToolResult::structured(structured);
             result.content = vec![ContentBlock::text(text(&out))];
             Ok(result)
         }
-        Err(e) if e.is_caller_error() => Ok(CallToolResult::error(vec![ContentBlock::text(e.to_string())])),
+        Err(e) if e.is_caller_error() => Ok(CallToolResult::error(vec![ContentBlock::text(
+            e.to_string(),
+        )])),
         Err(e) => Err(internal(e)),
     }
 }
@@ -108,12 +124,17 @@ fn internal(e: Error) -> ErrorData {
 
 impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
-            .with_server_info(
-                Implementation::new("msf-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("msf-mcp: Amazon Managed Service for Apache Flink references"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("msf-mcp", env!("CARGO_PKG_VERSION"))
+                .with_title("msf-mcp: Amazon Managed Service for Apache Flink references"),
+        )
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -133,7 +154,8 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(&request.name, request.arguments).map(CallToolResponse::from)
+        self.call(&request.name, request.arguments)
+            .map(CallToolResponse::from)
     }
 
     async fn list_resources(
@@ -141,7 +163,9 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list(&self.app)))
+        Ok(ListResourcesResult::with_all_items(resources::list(
+            &self.app,
+        )))
     }
 
     async fn list_resource_templates(
@@ -149,7 +173,9 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
-        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
+        Ok(ListResourceTemplatesResult::with_all_items(
+            resources::templates(),
+        ))
     }
 
     async fn read_resource(

@@ -15,7 +15,9 @@ pub fn list(app: &App) -> Vec<Resource> {
     let mut out = vec![
         Resource::new(REFS_URI, "refs")
             .with_title("MSF references")
-            .with_description("Every reference with title, summary, load_when and sections (JSON, as msf_refs).")
+            .with_description(
+                "Every reference with title, summary, load_when and sections (JSON, as msf_refs).",
+            )
             .with_mime_type("application/json"),
     ];
     for doc in app.corpus().docs() {
@@ -51,7 +53,10 @@ pub fn read(app: &App, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     }
     let Some(name) = uri.strip_prefix("msf://refs/") else {
         return Err(ErrorData::resource_not_found(
-            format!("unknown resource `{}`: use {REFS_URI} or {REF_TEMPLATE}", crate::corpus::preview(uri, 120)),
+            format!(
+                "unknown resource `{}`: use {REFS_URI} or {REF_TEMPLATE}",
+                crate::corpus::preview(uri, 120)
+            ),
             None,
         ));
     };

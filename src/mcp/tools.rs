@@ -8,7 +8,9 @@ use rmcp::{
     model::{Tool, ToolAnnotations},
 };
 
-use crate::api::{ReadArgs, ReadOutput, RefsArgs, RefsOutput, RouteArgs, RouteOutput, SearchArgs, SearchOutput};
+use crate::api::{
+    ReadArgs, ReadOutput, RefsArgs, RefsOutput, RouteArgs, RouteOutput, SearchArgs, SearchOutput,
+};
 
 /// Tool names; part of the contract.
 pub const ROUTE: &str = "msf_route";
@@ -30,10 +32,34 @@ const REFS_DESC: &str = "List every MSF reference with its title, one-line summa
 /// Every tool, in the order clients list them.
 pub fn all() -> Vec<Tool> {
     vec![
-        tool(ROUTE, "Route a question to MSF references", ROUTE_DESC, schema_for_type::<RouteArgs>(), schema_for_output::<RouteOutput>()),
-        tool(SEARCH, "Search MSF reference sections", SEARCH_DESC, schema_for_type::<SearchArgs>(), schema_for_output::<SearchOutput>()),
-        tool(READ, "Read an MSF reference or section", READ_DESC, schema_for_type::<ReadArgs>(), schema_for_output::<ReadOutput>()),
-        tool(REFS, "List MSF references", REFS_DESC, schema_for_type::<RefsArgs>(), schema_for_output::<RefsOutput>()),
+        tool(
+            ROUTE,
+            "Route a question to MSF references",
+            ROUTE_DESC,
+            schema_for_type::<RouteArgs>(),
+            schema_for_output::<RouteOutput>(),
+        ),
+        tool(
+            SEARCH,
+            "Search MSF reference sections",
+            SEARCH_DESC,
+            schema_for_type::<SearchArgs>(),
+            schema_for_output::<SearchOutput>(),
+        ),
+        tool(
+            READ,
+            "Read an MSF reference or section",
+            READ_DESC,
+            schema_for_type::<ReadArgs>(),
+            schema_for_output::<ReadOutput>(),
+        ),
+        tool(
+            REFS,
+            "List MSF references",
+            REFS_DESC,
+            schema_for_type::<RefsArgs>(),
+            schema_for_output::<RefsOutput>(),
+        ),
     ]
 }
 
@@ -73,7 +99,11 @@ mod tests {
             assert_eq!(a.and_then(|a| a.destructive_hint), Some(false));
             assert_eq!(a.and_then(|a| a.idempotent_hint), Some(true));
             assert_eq!(a.and_then(|a| a.open_world_hint), Some(false));
-            let out = t.output_schema.as_ref().and_then(|s| s.get("type")).and_then(|v| v.as_str());
+            let out = t
+                .output_schema
+                .as_ref()
+                .and_then(|s| s.get("type"))
+                .and_then(|v| v.as_str());
             assert_eq!(out, Some("object"), "{}", t.name);
         }
     }

@@ -1,0 +1,132 @@
+//! The built binary over stdio: rmcp's child-process client, and raw
+//! JSON-RPC lines for what a well-behaved client never sends.
+
+use std::{process::Stdio, time::Duration};
+
+use rmcp::{
+    ServiceExt,
+    model::CallToolRequestParams,
+    transport::{ConfigureCommandExt, TokioChildProcess},
+};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::util::{bin, fixtures};
+
+fn command() -> tokio::process::Command {
+    tokio::process::Command::new(bin()).configure(|cmd| {
+        cmd.arg("--references")
+            .arg(fixtures())
+            .args(["--in-memory", "serve"]);
+        cmd.env_remove("MSF_MCP_REFERENCES")
+            .env_remove("MSF_MCP_INDEX_DIR");
+    })
+}
+
+#[tokio::test]
+async fn spawned_binary_lists_and_calls_every_tool() {
+    let transport = TokioChildProcess::new(command()).unwrap();
+    let client = ().serve(transport).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), 4);
+    let calls = [
+        (
+            "msf_route",
+            json!({"question": "SHARD_GETRECORDS_MAX default"}),
+        ),
+        ("msf_search", json!({"query": "检查点"})),
+        ("msf_read", json!({"reference": "scaling-decisions.md"})),
+        ("msf_refs", json!({})),
+    ];
+    for (name, args) in calls {
+        let r = client
+            .call_tool(
+                CallToolRequestParams::new(name).with_arguments(args.as_object().cloned().unwrap()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(false), "{name}");
+        assert!(r.structured_content.is_some(), "{name}");
+    }
+    client.cancel().await.unwrap();
+}
+
+/// Reads lines until a JSON-RPC response with `id` arrives.
+async fn response(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    id: i64,
+) -> Value {
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("server answers in time")
+            .unwrap()
+            .expect("stdout open");
+        let v: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout carries only JSON-RPC: {e}: {line}"));
+        if v["id"] == id {
+            return v;
+        }
+    }
+}
+
+#[tokio::test]
+async fn malformed_lines_do_not_stop_the_server() {
+    let mut child = command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let send = |v: Value| format!("{v}\n");
+    stdin
+        .write_all(
+            send(
+                json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"}}}),
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let init = response(&mut lines, 1).await;
+    assert_eq!(init["result"]["serverInfo"]["name"], "msf-mcp");
+    stdin
+        .write_all(
+            send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).as_bytes(),
+        )
+        .await
+        .unwrap();
+    stdin.write_all(b"{this is not json\n").await.unwrap();
+    stdin.write_all(b"[1, 2, 3]\n").await.unwrap();
+    stdin
+        .write_all(send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "msf_nope", "arguments": {}}})).as_bytes())
+        .await
+        .unwrap();
+    let unknown = response(&mut lines, 2).await;
+    assert!(
+        unknown["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown tool"),
+        "{unknown}"
+    );
+    stdin
+        .write_all(send(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"})).as_bytes())
+        .await
+        .unwrap();
+    let list = response(&mut lines, 3).await;
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 4);
+    drop(stdin);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "server exits cleanly when stdin closes: {status}"
+    );
+}

@@ -1,0 +1,47 @@
+//! Helpers shared by the integration tests: fixture paths, the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The fixture corpus (three small references).
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/references")
+}
+
+/// A corpus with known problems, for `refs --check`.
+pub fn broken_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken")
+}
+
+/// The project's real references.
+pub fn real_references() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("references")
+}
+
+/// The built `msf-mcp` binary.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_msf-mcp")
+}
+
+/// Runs the binary on the fixture corpus with an in-memory index.
+pub fn run_fixture(args: &[&str]) -> Output {
+    let fixtures = fixtures();
+    let mut cmd = Command::new(bin());
+    cmd.arg("--references")
+        .arg(&fixtures)
+        .arg("--in-memory")
+        .args(args);
+    cmd.env_remove("MSF_MCP_REFERENCES")
+        .env_remove("MSF_MCP_INDEX_DIR");
+    cmd.output().expect("run msf-mcp")
+}
+
+/// Stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
