@@ -1,14 +1,27 @@
-//! The project's own references: every one parses, carries its front
-//! matter, has no broken link or duplicate anchor.
+//! The project's own references and question set: every reference parses,
+//! carries its front matter, has no broken link or duplicate anchor, has
+//! JSON/YAML examples that parse; SKILL.md routes to exactly the references;
+//! the question set covers every reference and holds a quality floor.
 
-use msf_mcp::corpus::{Corpus, check};
+use std::collections::BTreeSet;
+
+use msf_mcp::{
+    App,
+    config::{IndexDir, KnowledgeConfig},
+    corpus::{Corpus, check},
+    eval,
+};
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use crate::util::real_references;
 
+fn corpus() -> Corpus {
+    Corpus::from_dir(&real_references()).expect("references load")
+}
+
 #[test]
 fn references_pass_the_checker() {
-    let corpus = Corpus::from_dir(&real_references()).expect("references load");
-    let errors: Vec<String> = check::check(&corpus)
+    let errors: Vec<String> = check::check(&corpus())
         .into_iter()
         .filter(|f| f.severity == check::Severity::Error)
         .map(|f| format!("{}:{}: {}", f.file, f.line, f.message))
@@ -22,11 +35,170 @@ fn references_pass_the_checker() {
 
 #[test]
 fn embedded_corpus_is_the_references_folder() {
-    let embedded = Corpus::embedded();
-    let disk = Corpus::from_dir(&real_references()).expect("references load");
     assert_eq!(
-        embedded.digest(),
-        disk.digest(),
+        Corpus::embedded().digest(),
+        corpus().digest(),
         "rebuild after editing references/"
     );
+}
+
+#[test]
+fn every_reference_has_keywords_in_both_languages_and_substance() {
+    for doc in corpus().docs().iter().filter(|d| d.name != "SKILL.md") {
+        let fm = &doc.front;
+        let zh = fm
+            .keywords
+            .iter()
+            .filter(|k| k.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+            .count();
+        assert!(
+            fm.keywords.len() >= 15,
+            "{}: {} keywords",
+            doc.name,
+            fm.keywords.len()
+        );
+        assert!(zh >= 3, "{}: {zh} Chinese keywords", doc.name);
+        assert!(fm.load_when.len() >= 3, "{}: load_when", doc.name);
+        let words = doc.source.split_whitespace().count();
+        assert!(words >= 1_200, "{}: only {words} words", doc.name);
+        assert!(
+            doc.sections.iter().filter(|s| s.level == 2).count() >= 6,
+            "{}: sections",
+            doc.name
+        );
+    }
+}
+
+#[test]
+fn json_and_yaml_examples_parse() {
+    let mut failures = Vec::new();
+    let mut counted = 0;
+    for doc in corpus().docs() {
+        let mut lang: Option<String> = None;
+        let mut code = String::new();
+        let mut line = 0;
+        for (event, range) in Parser::new(&doc.source).into_offset_iter() {
+            match event {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(l))) => {
+                    lang = Some(l.to_string());
+                    code.clear();
+                    line = doc.source[..range.start].lines().count() + 1;
+                }
+                Event::Text(t) if lang.is_some() => code.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    let l = lang.take().unwrap_or_default();
+                    let result = match l.as_str() {
+                        "json" => serde_json::from_str::<serde_json::Value>(&code)
+                            .map(|_| ())
+                            .map_err(|e| e.to_string()),
+                        "yaml" | "yml" => yaml_rust2::YamlLoader::load_from_str(&code)
+                            .map(|_| ())
+                            .map_err(|e| e.to_string()),
+                        _ => continue,
+                    };
+                    counted += 1;
+                    if let Err(e) = result {
+                        failures.push(format!("{}:{line}: {l} block: {e}", doc.name));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(counted >= 30, "only {counted} JSON/YAML examples");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn skill_routing_table_lists_exactly_the_references() {
+    let corpus = corpus();
+    let skill = corpus.get("SKILL.md").expect("SKILL.md exists");
+    assert_eq!(
+        skill.front.name.as_deref(),
+        Some("developing-applications-on-managed-service-for-apache-flink")
+    );
+    assert!(
+        skill
+            .front
+            .description
+            .as_deref()
+            .is_some_and(|d| d.len() > 80)
+    );
+    let table = skill
+        .find_section("routing-table")
+        .expect("## Routing table section");
+    let text = skill.section_text(table);
+    let linked: BTreeSet<String> = skill
+        .links
+        .iter()
+        .filter(|l| l.line >= table.lines.0 && l.line <= table.lines.1)
+        .map(|l| l.target.split('#').next().unwrap_or_default().to_string())
+        .collect();
+    let files: BTreeSet<String> = corpus
+        .docs()
+        .iter()
+        .map(|d| d.name.clone())
+        .filter(|n| n != "SKILL.md")
+        .collect();
+    assert_eq!(linked, files, "routing table:\n{text}");
+}
+
+fn questions() -> Vec<eval::Question> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/parts");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        out.extend(
+            eval::parse(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        );
+    }
+    out
+}
+
+#[test]
+fn question_set_covers_every_reference_with_facts_it_contains() {
+    let corpus = corpus();
+    let qs = questions();
+    let ids: BTreeSet<&str> = qs.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(ids.len(), qs.len(), "question ids are unique");
+    for doc in corpus.docs().iter().filter(|d| d.name != "SKILL.md") {
+        let n = qs.iter().filter(|q| q.refs[0] == doc.name).count();
+        assert!(n >= 4, "{}: {n} questions", doc.name);
+    }
+    let zh = qs.iter().filter(|q| q.lang == "zh").count();
+    assert!(
+        zh * 100 >= qs.len() * 15,
+        "{zh} of {} questions in Chinese",
+        qs.len()
+    );
+    for q in &qs {
+        for r in &q.refs {
+            assert!(corpus.get(r).is_ok(), "{}: unknown reference {r}", q.id);
+        }
+        let primary = corpus.get(&q.refs[0]).unwrap().source.to_lowercase();
+        for m in &q.must {
+            assert!(
+                primary.contains(&m.to_lowercase()),
+                "{}: {m:?} not in {}",
+                q.id,
+                q.refs[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn question_set_meets_the_quality_floor() {
+    let app = App::load(&KnowledgeConfig {
+        references: Some(real_references()),
+        index_dir: IndexDir::Memory,
+    })
+    .unwrap();
+    let report = eval::run(&app, &questions()).unwrap();
+    let (route3, set5, fact5) = report.overall.rates();
+    let summary = eval::render(&report);
+    assert!(route3 >= 0.90, "route recall@3 {route3:.3}\n{summary}");
+    assert!(set5 >= 0.90, "route set recall@5 {set5:.3}\n{summary}");
+    assert!(fact5 >= 0.90, "fact hit@5 {fact5:.3}\n{summary}");
 }
