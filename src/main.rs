@@ -11,7 +11,7 @@ use clap::Parser;
 use rmcp::{ServiceExt, transport::stdio};
 
 use cli::{Cli, Command, Outcome};
-use msf_mcp::mcp::Server;
+use msf_mcp::{App, mcp::Server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,18 +33,26 @@ fn main() -> ExitCode {
 
 fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
     let config = cli.source.config()?;
-    let app = cli::load(&config)?;
+    // Fail at start, with exit code 2, when the references folder is unusable;
+    // the (slower) parse and index open then run while the client initializes.
+    if let Some(dir) = &config.references {
+        anyhow::ensure!(dir.is_dir(), "--references {}: not a folder", dir.display());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        tracing::info!(
-            references = app.corpus().docs().len(),
-            corpus = app.corpus().origin(),
-            "serving MCP on stdio"
-        );
-        let service = Server::new(app)
+        let server = Server::loading(move || {
+            let app = App::load(&config)?;
+            tracing::info!(
+                references = app.corpus().docs().len(),
+                corpus = app.corpus().origin(),
+                "references loaded"
+            );
+            Ok(app)
+        });
+        let service = server
             .serve(stdio())
             .await
             .context("MCP handshake failed")?;

@@ -227,3 +227,30 @@ async fn resources_list_and_read_references() {
     assert!(err.to_string().contains("not a reference name"), "{err}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_failed_load_is_reported_on_each_call_and_the_server_stays_up() {
+    let server = Server::loading(|| {
+        Err(msf_mcp::Error::Corpus(
+            "folder /x holds no .md files".into(),
+        ))
+    });
+    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let running = server.serve(server_io).await.expect("server starts");
+        let _ = running.waiting().await;
+    });
+    let client = ().serve(client_io).await.expect("initialize is answered without the references");
+    for _ in 0..2 {
+        let err = client
+            .call_tool(CallToolRequestParams::new("msf_refs"))
+            .await
+            .expect_err("no references");
+        assert!(
+            err.to_string().contains("could not load its references"),
+            "{err}"
+        );
+    }
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 4);
+    client.cancel().await.unwrap();
+}

@@ -7,10 +7,11 @@
 //! `:`, quotes and brackets in error messages cannot make a query fail.
 
 pub mod glossary;
+mod snippet;
 mod store;
 pub mod tokenizer;
 
-use std::{collections::BTreeMap, path::Path};
+use std::path::Path;
 
 use tantivy::{
     Index, IndexReader, ReloadPolicy, TantivyDocument, Term,
@@ -20,7 +21,6 @@ use tantivy::{
         Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
         Value,
     },
-    snippet::SnippetGenerator,
 };
 
 pub use store::{Location, SCHEMA_VERSION};
@@ -241,26 +241,7 @@ impl SearchIndex {
 
     /// A short excerpt of `text` around the query's terms, matches in `**bold**`.
     pub fn snippet(&self, terms: &Terms, text: &str, max_chars: usize) -> String {
-        let weights: BTreeMap<String, f32> =
-            terms.as_slice().iter().map(|t| (t.clone(), 1.0)).collect();
-        let generator =
-            SnippetGenerator::new(weights, tokenizer::analyzer(), self.fields.body, max_chars);
-        let snippet = generator.snippet(text);
-        let fragment = snippet.fragment();
-        if fragment.is_empty() {
-            return crate::corpus::preview(text.trim(), max_chars);
-        }
-        let mut out = String::with_capacity(fragment.len() + 16);
-        let mut at = 0;
-        for r in snippet.highlighted() {
-            out.push_str(fragment.get(at..r.start).unwrap_or_default());
-            out.push_str("**");
-            out.push_str(fragment.get(r.clone()).unwrap_or_default());
-            out.push_str("**");
-            at = r.end;
-        }
-        out.push_str(fragment.get(at..).unwrap_or_default());
-        out
+        snippet::snippet(text, terms.as_slice(), max_chars)
     }
 
     /// OR of every term in every weighted field, restricted to one kind of

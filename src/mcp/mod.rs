@@ -9,7 +9,9 @@
 mod resources;
 pub mod tools;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::watch;
 
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
@@ -34,51 +36,93 @@ MSF facts in these references override generic Apache Flink knowledge (KPU model
 Use msf_search for one specific fact, msf_refs to browse.";
 
 /// The MCP server. Cloning shares the `App`.
+///
+/// The `App` may still be loading when the client initializes: `initialize`
+/// needs nothing from it, so the handshake is answered at once and the first
+/// request that needs the references waits for the load to finish.
 #[derive(Clone)]
 pub struct Server {
-    app: App,
+    app: Arc<OnceLock<Result<App, String>>>,
+    ready: watch::Receiver<bool>,
     tools: Arc<Vec<Tool>>,
 }
 
 impl Server {
-    /// A server over `app`.
+    /// A server over a loaded `app`.
     pub fn new(app: App) -> Server {
+        let (_, ready) = watch::channel(true);
         Server {
-            app,
+            app: Arc::new(OnceLock::from(Ok(app))),
+            ready,
             tools: Arc::new(tools::all()),
         }
     }
 
-    /// Runs one tool call to completion; `Err` only for an unknown tool.
-    pub fn call(
+    /// A server whose `App` is loaded by `load` on its own thread.
+    pub fn loading(load: impl FnOnce() -> crate::error::Result<App> + Send + 'static) -> Server {
+        let (done, ready) = watch::channel(false);
+        let app = Arc::new(OnceLock::new());
+        let cell = Arc::clone(&app);
+        std::thread::spawn(move || {
+            let result = load().map_err(|e| {
+                tracing::error!(error = %e, "cannot load the references");
+                format!("msf-mcp could not load its references: {e}")
+            });
+            let _ = cell.set(result);
+            let _ = done.send(true);
+        });
+        Server {
+            app,
+            ready,
+            tools: Arc::new(tools::all()),
+        }
+    }
+
+    /// The loaded `App`, waiting for the load when it is still running.
+    async fn app(&self) -> Result<&App, ErrorData> {
+        let mut ready = self.ready.clone();
+        let _ = ready.wait_for(|r| *r).await;
+        match self.app.get() {
+            Some(Ok(app)) => Ok(app),
+            Some(Err(e)) => Err(ErrorData::internal_error(e.clone(), None)),
+            None => Err(ErrorData::internal_error(
+                "msf-mcp stopped loading its references",
+                None,
+            )),
+        }
+    }
+
+    /// Runs one tool call to completion; `Err` only for an unknown tool or
+    /// when the references could not be loaded.
+    pub async fn call(
         &self,
         name: &str,
         arguments: Option<rmcp::model::JsonObject>,
     ) -> Result<CallToolResult, ErrorData> {
+        if !self.tools.iter().any(|t| t.name == name) {
+            return Err(self.unknown_tool(name));
+        }
+        let app = self.app().await?;
         let args = serde_json::Value::Object(arguments.unwrap_or_default());
         match name {
-            tools::ROUTE => run(name, args, |a: RouteArgs| self.app.route(&a), render::route),
-            tools::SEARCH => run(
-                name,
-                args,
-                |a: SearchArgs| self.app.search(&a),
-                render::search,
-            ),
-            tools::READ => run(name, args, |a: ReadArgs| self.app.read(&a), render::read),
-            tools::REFS => run(name, args, |_: RefsArgs| Ok(self.app.refs()), render::refs),
-            other => Err(ErrorData::invalid_params(
-                format!(
-                    "unknown tool `{}`; this server's tools are {}",
-                    crate::corpus::preview(other, 80),
-                    self.tools
-                        .iter()
-                        .map(|t| t.name.as_ref())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None,
-            )),
+            tools::ROUTE => run(name, args, |a: RouteArgs| app.route(&a), render::route),
+            tools::SEARCH => run(name, args, |a: SearchArgs| app.search(&a), render::search),
+            tools::READ => run(name, args, |a: ReadArgs| app.read(&a), render::read),
+            tools::REFS => run(name, args, |_: RefsArgs| Ok(app.refs()), render::refs),
+            other => Err(self.unknown_tool(other)),
         }
+    }
+
+    fn unknown_tool(&self, name: &str) -> ErrorData {
+        let known: Vec<&str> = self.tools.iter().map(|t| t.name.as_ref()).collect();
+        ErrorData::invalid_params(
+            format!(
+                "unknown tool `{}`; this server's tools are {}",
+                crate::corpus::preview(name, 80),
+                known.join(", ")
+            ),
+            None,
+        )
     }
 }
 
@@ -155,6 +199,7 @@ impl ServerHandler for Server {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         self.call(&request.name, request.arguments)
+            .await
             .map(CallToolResponse::from)
     }
 
@@ -164,7 +209,7 @@ impl ServerHandler for Server {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         Ok(ListResourcesResult::with_all_items(resources::list(
-            &self.app,
+            self.app().await?,
         )))
     }
 
@@ -183,6 +228,6 @@ impl ServerHandler for Server {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        resources::read(&self.app, &request.uri).map(ReadResourceResponse::from)
+        resources::read(self.app().await?, &request.uri).map(ReadResourceResponse::from)
     }
 }
