@@ -112,6 +112,7 @@ pub struct Corpus {
     by_name: HashMap<String, usize>,
     digest: String,
     origin: String,
+    routing: HashMap<String, String>,
 }
 
 impl Corpus {
@@ -177,12 +178,24 @@ impl Corpus {
             .enumerate()
             .map(|(i, d)| (d.name.clone(), i))
             .collect();
+        let routing = docs
+            .iter()
+            .find(|d| d.name == check::SKILL_FILE)
+            .map(routing_table)
+            .unwrap_or_default();
         Corpus {
             docs,
             by_name,
             digest,
             origin,
+            routing,
         }
+    }
+
+    /// The text of the SKILL.md routing-table rows that link to `name`
+    /// (goal and when to load it), empty when there is none.
+    pub fn routing_hint(&self, name: &str) -> &str {
+        self.routing.get(name).map_or("", String::as_str)
     }
 
     /// Documents sorted by name.
@@ -268,6 +281,43 @@ impl Corpus {
             .map(|(_, s)| format!("`{s}`"))
             .collect()
     }
+}
+
+/// Reads the `## Routing table` of the skill manifest: for each table row,
+/// the reference files it links to and the row's text without link markup.
+fn routing_table(skill: &Doc) -> HashMap<String, String> {
+    let mut out: HashMap<String, String> = HashMap::new();
+    let Some(section) = skill.sections.iter().find(|s| s.anchor == "routing-table") else {
+        return out;
+    };
+    for row in skill
+        .section_text(section)
+        .lines()
+        .filter(|l| l.trim_start().starts_with('|'))
+    {
+        let mut targets = Vec::new();
+        let mut text = String::new();
+        let mut rest = row;
+        while let Some(open) = rest.find("](") {
+            let Some(close) = rest[open..].find(')') else {
+                break;
+            };
+            let target = &rest[open + 2..open + close];
+            if target.ends_with(".md") {
+                targets.push(target.to_string());
+            }
+            text.push_str(&rest[..open]);
+            rest = &rest[open + close + 1..];
+        }
+        text.push_str(rest);
+        let text = text.replace(['|', '[', ']'], " ");
+        for t in targets {
+            let entry = out.entry(t).or_default();
+            entry.push_str(text.trim());
+            entry.push('\n');
+        }
+    }
+    out
 }
 
 /// Hex sha256 of `bytes`.
@@ -369,6 +419,27 @@ mod tests {
             .and_then(|d| d.find_section("#when-to-scale"))
             .map(|s| s.lines);
         assert_eq!(s, Some((3, 5)));
+    }
+
+    #[test]
+    fn skill_routing_table_rows_become_hints() {
+        let skill = "---\nname: s\ndescription: d\n---\n# S\n\n## Routing table\n\n| Goal | Reference | Load when |\n|---|---|---|\n| Size KPUs | [scaling-decisions.md](scaling-decisions.md) | throughput grows |\n";
+        let mut c = corpus();
+        c = Corpus::from_docs(
+            c.docs()
+                .iter()
+                .cloned()
+                .chain([Doc::parse("SKILL.md", skill.into())])
+                .collect(),
+            "t".into(),
+        );
+        let hint = c.routing_hint("scaling-decisions.md");
+        assert!(
+            hint.contains("Size KPUs") && hint.contains("throughput grows"),
+            "{hint}"
+        );
+        assert!(!hint.contains("]("));
+        assert_eq!(c.routing_hint("checkpoint-tuning.md"), "");
     }
 
     #[test]

@@ -312,6 +312,7 @@ fn write_documents(index: &Index, f: &Fields, corpus: &Corpus) -> Result<()> {
         for when in &doc.front.load_when {
             meta.add_text(f.body, when);
         }
+        meta.add_text(f.body, corpus.routing_hint(&doc.name));
         for k in &doc.front.keywords {
             meta.add_text(f.keywords, k);
         }

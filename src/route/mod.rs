@@ -6,7 +6,13 @@
 //! - keywords of its front matter that occur literally in the question, such as a
 //!   pasted exception name or error message: the strongest evidence there is.
 //!
+//! On top, the skill's fixed rules ([`rules`]) add the references a situation
+//! always needs (best-practices.md before code, the connector guide of each
+//! connector named, first-fault-isolation.md for restart loops).
+//!
 //! Pure: reads the corpus and the index, writes nothing.
+
+pub mod rules;
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,6 +31,8 @@ const W_FRONT: f32 = 1.0;
 const W_SECTIONS: f32 = 1.0;
 /// Weight of one literal keyword match (two count at most).
 const W_KEYWORD: f32 = 0.35;
+/// Weight of a fixed rule that names the reference.
+const W_RULE: f32 = 0.6;
 /// Sections listed per route.
 const SECTIONS_PER_ROUTE: usize = 3;
 
@@ -42,7 +50,7 @@ impl RouteTable {
     pub fn new(corpus: &Corpus) -> RouteTable {
         let mut table = RouteTable::default();
         for doc in corpus.docs() {
-            let mut text = doc.title.clone();
+            let mut text = format!("{}\n{}", doc.title, corpus.routing_hint(&doc.name));
             for part in doc
                 .front
                 .keywords
@@ -89,6 +97,7 @@ pub fn route(
 ) -> Result<RouteOutput> {
     let terms = Terms::new(question);
     let lower = question.to_lowercase();
+    let fired: Vec<&rules::Rule> = rules::fired(&lower).collect();
     let front_hits = index.search_references(&terms, corpus.docs().len())?;
     let (section_hits, _) = index.search_sections(&terms, None, SECTION_POOL)?;
 
@@ -124,17 +133,24 @@ pub fn route(
             .get(i)
             .map(|ks| ks.iter().filter(|k| lower.contains(k.as_str())).collect())
             .unwrap_or_default();
-        let score = W_FRONT * f + W_SECTIONS * s + W_KEYWORD * literal.len().min(2) as f32;
+        let rule = fired.iter().find(|r| r.reference == doc.name);
+        let score = W_FRONT * f
+            + W_SECTIONS * s
+            + W_KEYWORD * literal.len().min(2) as f32
+            + if rule.is_some() { W_RULE } else { 0.0 };
         if score <= 0.0 {
             continue;
         }
-        let why = explain(
+        let mut why = explain(
             doc,
             table.front_terms.get(i),
             &terms,
             &literal,
             by_doc.get(&i).map_or(0, Vec::len),
         );
+        if let Some(rule) = rule {
+            why = format!("rule: {}; {why}", rule.name);
+        }
         scored.push((i, score, why));
     }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
