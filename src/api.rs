@@ -6,6 +6,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::workflow::gates::GateInfo;
+
 /// Longest question or query accepted, in bytes: room for a pasted stack trace.
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 /// Hits `msf_search` returns when `limit` is not given.
@@ -69,6 +71,8 @@ pub struct RouteOutput {
     pub routes: Vec<Route>,
     /// Reference file names to read with `msf_read`, in order.
     pub read_plan: Vec<String>,
+    /// Actions on AWS that these references gate: what must be read before each, and whether it was.
+    pub gates: Vec<GateInfo>,
 }
 
 /// Input of `msf_search`.
@@ -173,6 +177,8 @@ pub struct ReadOutput {
     pub truncated: bool,
     /// Hex sha256 of the whole reference file.
     pub sha256: String,
+    /// Sealed proof of this read (reference, sha256, section, time); pass it in `receipts` to change tools.
+    pub receipt: String,
     /// The reference's headings.
     pub toc: Vec<TocEntry>,
 }

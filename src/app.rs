@@ -10,6 +10,11 @@ use crate::{
     error::{Error, Result},
     index::{SearchIndex, Terms},
     route::{self, RouteTable},
+    workflow::{
+        ReadLog,
+        gates::{self, Action, Refusal},
+        receipt::Sealer,
+    },
 };
 
 /// Everything the knowledge tools need. Cheap to clone (shared `Arc`s).
@@ -18,6 +23,7 @@ pub struct App {
     corpus: Arc<Corpus>,
     index: SearchIndex,
     table: Arc<RouteTable>,
+    sealer: Sealer,
 }
 
 impl App {
@@ -32,17 +38,40 @@ impl App {
             IndexDir::Memory => None,
         };
         let index = SearchIndex::open_or_build(&corpus, dir)?;
-        Ok(App::from_parts(corpus, index))
+        let sealer = match &config.receipt_key {
+            Some(key) => Sealer::with_key(key)?,
+            None => Sealer::random()?,
+        };
+        Ok(App::from_parts(corpus, index, sealer))
     }
 
-    /// Assembles an `App` from a corpus and its index.
-    pub fn from_parts(corpus: Corpus, index: SearchIndex) -> App {
+    /// Assembles an `App` from a corpus, its index and a receipt sealer.
+    pub fn from_parts(corpus: Corpus, index: SearchIndex, sealer: Sealer) -> App {
         let table = RouteTable::new(&corpus);
         App {
             corpus: Arc::new(corpus),
             index,
             table: Arc::new(table),
+            sealer,
         }
+    }
+
+    /// Decides whether `action` may proceed given the `receipts` presented
+    /// and what `session` read; the change tools call this before anything else.
+    pub fn check_gate(
+        &self,
+        action: Action,
+        receipts: &[String],
+        session: Option<&ReadLog>,
+    ) -> Result<(), Refusal> {
+        gates::check(
+            action,
+            &self.corpus,
+            Some(&self.index),
+            &self.sealer,
+            receipts,
+            session,
+        )
     }
 
     /// The corpus.
@@ -55,11 +84,14 @@ impl App {
         &self.index
     }
 
-    /// `msf_route`: the references to read for a question, best first.
-    pub fn route(&self, args: &RouteArgs) -> Result<RouteOutput> {
+    /// `msf_route`: the references to read for a question, best first,
+    /// with the gates they open (`session`: what this session read).
+    pub fn route(&self, args: &RouteArgs, session: Option<&ReadLog>) -> Result<RouteOutput> {
         let question = check_query("question", &args.question)?;
         let max_refs = bounded("max_refs", args.max_refs, DEFAULT_MAX_REFS, MAX_REFS)?;
-        route::route(&self.corpus, &self.index, &self.table, question, max_refs)
+        let mut out = route::route(&self.corpus, &self.index, &self.table, question, max_refs)?;
+        out.gates = gates::relevant(&self.corpus, &out.read_plan, session);
+        Ok(out)
     }
 
     /// `msf_search`: the best sections for a query.
@@ -116,7 +148,7 @@ impl App {
             DEFAULT_READ_CHARS,
             MAX_READ_CHARS,
         )?;
-        let (whole, section) = match &args.section {
+        let (whole, section_anchor) = match &args.section {
             Some(wanted) => {
                 let s = find_section(doc, wanted)?;
                 (doc.section_text(s), Some(s.anchor.clone()))
@@ -136,13 +168,16 @@ impl App {
         Ok(ReadOutput {
             reference: doc.name.clone(),
             title: doc.title.clone(),
-            section,
+            section: section_anchor.clone(),
             content,
             total_chars,
             offset,
             truncated: next_offset.is_some(),
             next_offset,
             sha256: doc.sha256.clone(),
+            receipt: self
+                .sealer
+                .issue(&doc.name, &doc.sha256, section_anchor.as_deref()),
             toc: doc
                 .sections
                 .iter()

@@ -140,9 +140,16 @@ impl Source {
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
             default_index_dir(&cwd, cache_home().as_deref())
         };
+        // The receipt key comes only from the environment, never the command
+        // line, where other users could read it in the process list.
+        let receipt_key = std::env::var("MSF_MCP_RECEIPT_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(String::into_bytes);
         Ok(KnowledgeConfig {
             references: self.references.clone(),
             index_dir,
+            receipt_key,
         })
     }
 }
@@ -176,7 +183,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 question: text_arg(question)?,
                 max_refs: *max_refs,
             };
-            let out = app.route(&args)?;
+            let out = app.route(&args, None)?;
             print(*json, &out, render::route)
         }
         Command::Search {

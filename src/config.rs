@@ -19,6 +19,8 @@ pub struct KnowledgeConfig {
     pub references: Option<PathBuf>,
     /// Where the index is persisted.
     pub index_dir: IndexDir,
+    /// Key that seals read receipts (at least 32 bytes); random per process when `None`.
+    pub receipt_key: Option<Vec<u8>>,
 }
 
 impl KnowledgeConfig {
@@ -27,6 +29,7 @@ impl KnowledgeConfig {
         KnowledgeConfig {
             references: None,
             index_dir: default_index_dir(cwd, cache_home),
+            receipt_key: None,
         }
     }
 }

@@ -132,10 +132,13 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
     };
     for q in questions {
         let routed: Vec<String> = app
-            .route(&RouteArgs {
-                question: q.q.clone(),
-                max_refs: Some(5),
-            })?
+            .route(
+                &RouteArgs {
+                    question: q.q.clone(),
+                    max_refs: Some(5),
+                },
+                None,
+            )?
             .read_plan;
         let hits = app
             .search(&SearchArgs {

@@ -11,6 +11,7 @@
 //! - [`app`]: [`App`], the one API that both front doors call.
 //! - [`mcp`]: the rmcp server over stdio; [`render`]: text renderings.
 //! - [`eval`]: routing and retrieval metrics over a question set.
+//! - [`workflow`]: read receipts, the session's reads, and the gates changes must pass.
 //! - [`config`]: where references and the index come from.
 //!
 //! Dependencies point down: `mcp`/`cli` → `app` → `route` → `index` → `corpus`.
@@ -25,6 +26,7 @@ pub mod index;
 pub mod mcp;
 pub mod render;
 pub mod route;
+pub mod workflow;
 
 pub use app::App;
 pub use error::{Error, Result};

@@ -29,6 +29,13 @@ pub fn route(out: &RouteOutput) -> String {
             let _ = writeln!(s, "   - {} (#{})", sec.heading, sec.anchor);
         }
     }
+    if !out.gates.is_empty() {
+        let _ = writeln!(s, "\nBefore acting on AWS:");
+        for g in &out.gates {
+            let state = if g.satisfied { "read" } else { "not read yet" };
+            let _ = writeln!(s, "- {} needs {} ({state})", g.action, g.needs.join(" + "));
+        }
+    }
     s
 }
 
@@ -95,6 +102,7 @@ pub fn read(out: &ReadOutput) -> String {
     if let Some(next) = out.next_offset {
         let _ = writeln!(s, "\n[more follows: call again with offset {next}]");
     }
+    let _ = writeln!(s, "\nreceipt: {}", out.receipt);
     s
 }
 

@@ -20,6 +20,7 @@ async fn connect() -> Client {
     let app = App::load(&KnowledgeConfig {
         references: Some(fixtures()),
         index_dir: IndexDir::Memory,
+        receipt_key: None,
     })
     .expect("fixture app");
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);

@@ -188,17 +188,36 @@ fn question_set_covers_every_reference_with_facts_it_contains() {
     }
 }
 
-#[test]
-fn question_set_meets_the_quality_floor() {
+/// The bar of the workflow issue: route recall@3 >= 0.95, every expected
+/// reference in the first 5 >= 0.90, fact hit@5 >= 0.90.
+fn assert_quality(questions: &[eval::Question]) {
     let app = App::load(&KnowledgeConfig {
         references: Some(real_references()),
         index_dir: IndexDir::Memory,
+        receipt_key: None,
     })
     .unwrap();
-    let report = eval::run(&app, &questions()).unwrap();
+    let report = eval::run(&app, questions).unwrap();
     let (route3, set5, fact5) = report.overall.rates();
     let summary = eval::render(&report);
-    assert!(route3 >= 0.90, "route recall@3 {route3:.3}\n{summary}");
+    assert!(route3 >= 0.95, "route recall@3 {route3:.3}\n{summary}");
     assert!(set5 >= 0.90, "route set recall@5 {set5:.3}\n{summary}");
     assert!(fact5 >= 0.90, "fact hit@5 {fact5:.3}\n{summary}");
+}
+
+#[test]
+fn our_question_set_meets_the_quality_bar() {
+    let qs = questions();
+    assert!(qs.len() >= 150, "{} questions", qs.len());
+    assert_quality(&qs);
+}
+
+#[test]
+fn the_shared_dev_set_meets_the_quality_bar() {
+    // tests/eval/shared-dev.jsonl is the team's shared dev set (../shared/eval/dev.jsonl), kept
+    // here so that the test runs from any clone.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/shared-dev.jsonl");
+    let qs = eval::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(qs.len() >= 70);
+    assert_quality(&qs);
 }

@@ -6,3 +6,4 @@ mod mcp;
 mod references;
 mod stdio;
 mod util;
+mod workflow;

@@ -6,7 +6,10 @@
 //! - an unknown tool is a protocol error (`-32602`);
 //! - a fault of the installation is an internal error.
 
+mod complete;
+mod prompts;
 mod resources;
+mod skills;
 pub mod tools;
 
 use std::sync::{Arc, OnceLock};
@@ -16,15 +19,18 @@ use tokio::sync::watch;
 use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
-        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-        ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
+        CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
+        CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse,
+        GetSkillRequestParams, GetSkillResult, Implementation, ListPromptsResult,
+        ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult, ListToolsResult,
+        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+        ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{api::*, app::App, error::Error, render};
+use crate::{api::*, app::App, error::Error, render, workflow::ReadLog};
 
 /// What every client is told at initialize: the load-references-first rule.
 pub const INSTRUCTIONS: &str = "msf-mcp is the reference library for Amazon Managed Service for Apache Flink (MSF). \
@@ -33,7 +39,9 @@ Rule: route, read, then answer or act. \
 2) Call msf_read on the references in its read_plan (at least the first; use `section` for the listed anchors when the reference is long). \
 3) Answer from what you read and cite `reference#anchor`. \
 MSF facts in these references override generic Apache Flink knowledge (KPU model, service-managed checkpoints and parallelism, `kinesisanalyticsv2` for CLI/SDK but `kinesisanalytics` for IAM, quotas and CloudWatch). \
-Use msf_search for one specific fact, msf_refs to browse.";
+Use msf_search for one specific fact, msf_refs to browse. \
+Actions on an application (start, stop, snapshots, rollback, properties, scaling) are refused until the references they need are read: msf_route lists them under `gates`, and msf_read returns a `receipt` to present. \
+Prompts: new-flink-application, flink-question, troubleshoot-restart-loop, scale-review.";
 
 /// The MCP server. Cloning shares the `App`.
 ///
@@ -45,6 +53,8 @@ pub struct Server {
     app: Arc<OnceLock<Result<App, String>>>,
     ready: watch::Receiver<bool>,
     tools: Arc<Vec<Tool>>,
+    /// What this session read (one `Server` per session).
+    reads: ReadLog,
 }
 
 impl Server {
@@ -55,6 +65,7 @@ impl Server {
             app: Arc::new(OnceLock::from(Ok(app))),
             ready,
             tools: Arc::new(tools::all()),
+            reads: ReadLog::default(),
         }
     }
 
@@ -75,7 +86,13 @@ impl Server {
             app,
             ready,
             tools: Arc::new(tools::all()),
+            reads: ReadLog::default(),
         }
+    }
+
+    /// What this session has read so far.
+    pub fn reads(&self) -> &ReadLog {
+        &self.reads
     }
 
     /// The loaded `App`, waiting for the load when it is still running.
@@ -105,9 +122,23 @@ impl Server {
         let app = self.app().await?;
         let args = serde_json::Value::Object(arguments.unwrap_or_default());
         match name {
-            tools::ROUTE => run(name, args, |a: RouteArgs| app.route(&a), render::route),
+            tools::ROUTE => run(
+                name,
+                args,
+                |a: RouteArgs| app.route(&a, Some(&self.reads)),
+                render::route,
+            ),
             tools::SEARCH => run(name, args, |a: SearchArgs| app.search(&a), render::search),
-            tools::READ => run(name, args, |a: ReadArgs| app.read(&a), render::read),
+            tools::READ => run(
+                name,
+                args,
+                |a: ReadArgs| {
+                    let out = app.read(&a)?;
+                    self.reads.record(&out.reference, &out.sha256);
+                    Ok(out)
+                },
+                render::read,
+            ),
             tools::REFS => run(name, args, |_: RefsArgs| Ok(app.refs()), render::refs),
             other => Err(self.unknown_tool(other)),
         }
@@ -170,8 +201,11 @@ impl ServerHandler for Server {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
-                .enable_tools()
+                .enable_completions()
+                .enable_prompts()
                 .enable_resources()
+                .enable_tools()
+                .enable_skills()
                 .build(),
         )
         .with_server_info(
@@ -229,5 +263,57 @@ impl ServerHandler for Server {
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         resources::read(self.app().await?, &request.uri).map(ReadResourceResponse::from)
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(&request.name, request.arguments.as_ref()).map(GetPromptResponse::from)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        Ok(complete::complete(self.app().await?, &request))
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, ErrorData> {
+        let skill = skills::skill(self.app().await?);
+        Ok(ListSkillsResult::with_all_items(
+            skill.into_iter().collect(),
+        ))
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, ErrorData> {
+        match skills::skill(self.app().await?) {
+            Some(skill) if skill.uri == request.uri => Ok(GetSkillResult::new(skill)),
+            _ => Err(ErrorData::invalid_params(
+                format!(
+                    "no skill at `{}`; list them with skills/list",
+                    crate::corpus::preview(&request.uri, 120)
+                ),
+                None,
+            )),
+        }
     }
 }

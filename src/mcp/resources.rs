@@ -9,6 +9,8 @@ use crate::app::App;
 pub const REFS_URI: &str = "msf://refs";
 /// URI template of one reference.
 pub const REF_TEMPLATE: &str = "msf://refs/{reference}";
+/// URI template of one section of a reference.
+pub const SECTION_TEMPLATE: &str = "msf://refs/{reference}/{section}";
 
 /// The list resource plus one resource per reference.
 pub fn list(app: &App) -> Vec<Resource> {
@@ -39,6 +41,10 @@ pub fn templates() -> Vec<ResourceTemplate> {
             .with_title("One MSF reference")
             .with_description("The markdown of one reference; `reference` is its file name, e.g. scaling-decisions.md.")
             .with_mime_type("text/markdown"),
+        ResourceTemplate::new(SECTION_TEMPLATE, "section")
+            .with_title("One section of an MSF reference")
+            .with_description("The markdown of one section; `section` is its anchor (from msf_read's toc).")
+            .with_mime_type("text/markdown"),
     ]
 }
 
@@ -51,6 +57,20 @@ pub fn read(app: &App, uri: &str) -> Result<ReadResourceResult, ErrorData> {
             ResourceContents::text(json, uri).with_mime_type("application/json"),
         ]));
     }
+    if uri.starts_with("skill://") {
+        return match super::skills::read(app, uri) {
+            Some(text) => Ok(ReadResourceResult::new(vec![
+                ResourceContents::text(text, uri).with_mime_type("text/markdown"),
+            ])),
+            None => Err(ErrorData::resource_not_found(
+                format!(
+                    "no skill file `{}`; list them with skills/get",
+                    crate::corpus::preview(uri, 120)
+                ),
+                None,
+            )),
+        };
+    }
     let Some(name) = uri.strip_prefix("msf://refs/") else {
         return Err(ErrorData::resource_not_found(
             format!(
@@ -60,10 +80,31 @@ pub fn read(app: &App, uri: &str) -> Result<ReadResourceResult, ErrorData> {
             None,
         ));
     };
-    match app.corpus().get(name) {
-        Ok(doc) => Ok(ReadResourceResult::new(vec![
-            ResourceContents::text(doc.source.clone(), uri).with_mime_type("text/markdown"),
-        ])),
-        Err(e) => Err(ErrorData::resource_not_found(e.to_string(), None)),
-    }
+    let (name, section) = match name.split_once(".md/") {
+        Some((file, section)) => (format!("{file}.md"), Some(section)),
+        None => (name.to_string(), None),
+    };
+    let doc = app
+        .corpus()
+        .get(&name)
+        .map_err(|e| ErrorData::resource_not_found(e.to_string(), None))?;
+    let text = match section {
+        None => doc.source.as_str(),
+        Some(anchor) => match doc.find_section(anchor) {
+            Some(s) => doc.section_text(s),
+            None => {
+                return Err(ErrorData::resource_not_found(
+                    format!(
+                        "{} has no section `{}`; see the toc of msf_read",
+                        doc.name,
+                        crate::corpus::preview(anchor, 80)
+                    ),
+                    None,
+                ));
+            }
+        },
+    };
+    Ok(ReadResourceResult::new(vec![
+        ResourceContents::text(text, uri).with_mime_type("text/markdown"),
+    ]))
 }

@@ -25,7 +25,7 @@ const ROUTE_DESC: &str = "Find which msf-mcp references to read before answering
 
 const SEARCH_DESC: &str = "Full-text search over the sections of the MSF references. Use for a specific fact (a metric name, a config key like `execution.checkpointing.interval`, a quota, an error string) or to search within one reference. Each hit carries `reference#anchor` to cite, the line range, a snippet, and the section's markdown. English or Chinese queries.";
 
-const READ_DESC: &str = "Read an MSF reference (file name from msf_route or msf_refs), or one section of it by anchor. Long content is paged: pass `next_offset` as `offset` to continue. Returns the table of contents and the content's sha256. Read the references msf_route lists before answering; cite them as `reference#anchor`.";
+const READ_DESC: &str = "Read an MSF reference (file name from msf_route or msf_refs), or one section of it by anchor. Long content is paged: pass `next_offset` as `offset` to continue. Returns the table of contents, the content's sha256 and a `receipt` that proves the read (actions on AWS require receipts for the references msf_route lists under `gates`). Read the references msf_route lists before answering; cite them as `reference#anchor`.";
 
 const REFS_DESC: &str = "List every MSF reference with its title, one-line summary, when to load it, and its top-level sections. Use to browse; prefer msf_route for a concrete question.";
 

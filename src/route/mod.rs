@@ -184,7 +184,11 @@ pub fn route(
         })
         .collect();
     let read_plan = routes.iter().map(|r| r.reference.clone()).collect();
-    Ok(RouteOutput { routes, read_plan })
+    Ok(RouteOutput {
+        routes,
+        read_plan,
+        gates: Vec::new(),
+    })
 }
 
 /// Says in a line which evidence made `doc` match.
