@@ -43,6 +43,9 @@ pub struct Source {
     /// Keep the index in memory only.
     #[arg(long, global = true, conflicts_with = "index_dir")]
     pub in_memory: bool,
+    /// Policy file for the AWS tools (msf-mcp.toml) [default: read-only, nothing may change].
+    #[arg(long, global = true, env = "MSF_MCP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,10 +116,138 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// MSF applications (read-only): list, describe.
+    Apps {
+        #[command(subcommand)]
+        command: AppsCommand,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// CloudWatch Logs of an application (read-only).
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
+    /// Plan a change (no side effect); prints the sealed plan.
+    Plan {
+        /// Application name.
+        application: String,
+        /// The change as JSON, e.g. '{"kind":"stop"}' or '{"kind":"update_parallelism","parallelism":8}'.
+        #[arg(long)]
+        change: String,
+        /// Receipts from `msf-mcp read --json` (repeatable).
+        #[arg(long = "receipt")]
+        receipts: Vec<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply a sealed plan after you confirm on this terminal by typing the application name.
+    Apply {
+        /// The sealed plan (from msf_plan_change or `msf-mcp plan`).
+        #[arg(long)]
+        plan: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log: verify its chain, or show its tail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Measure route recall@3, set recall@5 and fact hit@5 on a question set (JSONL).
     Eval {
         /// Question set, one JSON object per line.
         file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Per-call AWS options (each limited by the policy's allow-lists).
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
+    /// AWS region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile.
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// List applications.
+    List {
+        /// Only names starting with this.
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Describe one application.
+    Describe {
+        /// Application name.
+        application: String,
+        /// Also fetch snapshots and operations.
+        #[arg(long)]
+        all: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Run a Logs Insights query (or a preset) on an application's log group.
+    Query {
+        /// Application whose log group to query.
+        #[arg(long)]
+        application: Option<String>,
+        /// Log group instead of an application's.
+        #[arg(long)]
+        log_group: Option<String>,
+        /// errors, exceptions, first_fault, checkpoint_failures, out_of_memory, backpressure.
+        #[arg(long)]
+        preset: Option<String>,
+        /// A Logs Insights query.
+        #[arg(long)]
+        query: Option<String>,
+        /// Start (-1h default).
+        #[arg(long)]
+        start: Option<String>,
+        /// End (now default).
+        #[arg(long)]
+        end: Option<String>,
+        /// Most rows.
+        #[arg(long)]
+        limit: Option<u32>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exit 1 naming the first bad record.
+    Verify {
+        /// The log [default: the configured audit log].
+        file: Option<PathBuf>,
+    },
+    /// Show the last records.
+    Tail {
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -142,10 +273,7 @@ impl Source {
         };
         // The receipt key comes only from the environment, never the command
         // line, where other users could read it in the process list.
-        let receipt_key = std::env::var("MSF_MCP_RECEIPT_KEY")
-            .ok()
-            .filter(|k| !k.is_empty())
-            .map(String::into_bytes);
+        let receipt_key = Some(crate::edge::key()?);
         Ok(KnowledgeConfig {
             references: self.references.clone(),
             index_dir,
@@ -173,6 +301,11 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     let config = cli.source.config()?;
     match &cli.command {
         Command::Serve => anyhow::bail!("serve runs in main"),
+        Command::Apps { .. }
+        | Command::Logs { .. }
+        | Command::Plan { .. }
+        | Command::Apply { .. }
+        | Command::Audit { .. } => crate::aws_cli::run(cli, &config),
         Command::Route {
             question,
             max_refs,

@@ -16,6 +16,12 @@ pub enum Error {
     /// A reference or section that the corpus does not hold.
     #[error("{0}")]
     NotFound(String),
+    /// Policy, a gate or the person refused the action: the message names the rule.
+    #[error("{0}")]
+    Denied(String),
+    /// An AWS call failed; the message says what to do.
+    #[error("{0}")]
+    Aws(#[from] crate::sandbox::errors::AwsError),
     /// The references could not be loaded.
     #[error("references: {0}")]
     Corpus(String),
@@ -44,7 +50,10 @@ impl Error {
     /// Returns true if and only if the caller (user or model) can fix this by
     /// changing the request, as opposed to a fault of the installation.
     pub fn is_caller_error(&self) -> bool {
-        matches!(self, Error::InvalidInput(_) | Error::NotFound(_))
+        matches!(
+            self,
+            Error::InvalidInput(_) | Error::NotFound(_) | Error::Denied(_) | Error::Aws(_)
+        )
     }
 }
 

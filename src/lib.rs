@@ -26,6 +26,7 @@ pub mod index;
 pub mod mcp;
 pub mod render;
 pub mod route;
+pub mod sandbox;
 pub mod workflow;
 
 pub use app::App;

@@ -2,7 +2,9 @@
 //! line, run; errors print once as a chain, with exit code 2 (1 for a check
 //! that found problems).
 
+mod aws_cli;
 mod cli;
+mod edge;
 
 use std::process::ExitCode;
 
@@ -38,6 +40,11 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
     if let Some(dir) = &config.references {
         anyhow::ensure!(dir.is_dir(), "--references {}: not a folder", dir.display());
     }
+    // The policy is checked before serving: an invalid one stops the server here.
+    let sandbox = std::sync::Arc::new(edge::sandbox(
+        cli.source.config.as_deref(),
+        config.receipt_key.as_deref().unwrap_or_default(),
+    )?);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -51,7 +58,8 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
                 "references loaded"
             );
             Ok(app)
-        });
+        })
+        .with_sandbox(sandbox);
         let service = server
             .serve(stdio())
             .await

@@ -200,7 +200,7 @@ fn bad_input_exits_2_with_a_clear_message() {
     let o = run_fixture(&["read", "checkpoint-tuning.md", "no-such-section"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("has no section `no-such-section`"));
-    let o = Command::new(bin())
+    let o = isolate(&mut Command::new(bin()))
         .args(["--references", "/nonexistent-msf", "refs"])
         .output()
         .unwrap();
@@ -214,7 +214,7 @@ fn refs_check_reports_file_and_line() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("0 errors"));
 
-    let o = Command::new(bin())
+    let o = isolate(&mut Command::new(bin()))
         .args(["--in-memory", "--references"])
         .arg(broken_fixtures())
         .args(["refs", "--check"])
@@ -243,7 +243,7 @@ fn index_persists_and_reopens_then_rebuilds_when_the_corpus_changes() {
         std::fs::copy(&f, refs.path().join(f.file_name().unwrap())).unwrap();
     }
     let run = || {
-        let o = Command::new(bin())
+        let o = isolate(&mut Command::new(bin()))
             .arg("--references")
             .arg(refs.path())
             .arg("--index-dir")
@@ -290,7 +290,7 @@ fn index_persists_and_reopens_then_rebuilds_when_the_corpus_changes() {
 
 #[test]
 fn unwritable_index_dir_falls_back_to_memory() {
-    let o = Command::new(bin())
+    let o = isolate(&mut Command::new(bin()))
         .arg("--references")
         .arg(fixtures())
         .args([

@@ -11,15 +11,19 @@ use rmcp::{
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::util::{bin, fixtures};
+use crate::util::{bin, fixtures, state_home};
 
 fn command() -> tokio::process::Command {
     tokio::process::Command::new(bin()).configure(|cmd| {
         cmd.arg("--references")
             .arg(fixtures())
             .args(["--in-memory", "serve"]);
-        cmd.env_remove("MSF_MCP_REFERENCES")
-            .env_remove("MSF_MCP_INDEX_DIR");
+        cmd.env("XDG_STATE_HOME", state_home())
+            .env("MSF_MCP_AUDIT_LOG", state_home().join("audit.jsonl"))
+            .env_remove("MSF_MCP_REFERENCES")
+            .env_remove("MSF_MCP_INDEX_DIR")
+            .env_remove("MSF_MCP_CONFIG")
+            .env_remove("MSF_MCP_MODE");
     })
 }
 
@@ -28,7 +32,23 @@ async fn spawned_binary_lists_and_calls_every_tool() {
     let transport = TokioChildProcess::new(command()).unwrap();
     let client = ().serve(transport).await.unwrap();
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 4);
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "msf_route",
+            "msf_search",
+            "msf_read",
+            "msf_refs",
+            "msf_context",
+            "msf_list_applications",
+            "msf_describe_application",
+            "msf_logs_query",
+            "msf_plan_change",
+            "msf_apply_change",
+            "msf_audit_log",
+        ]
+    );
     let calls = [
         (
             "msf_route",
@@ -119,7 +139,7 @@ async fn malformed_lines_do_not_stop_the_server() {
         .await
         .unwrap();
     let list = response(&mut lines, 3).await;
-    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 4);
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 11);
     drop(stdin);
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await

@@ -23,6 +23,25 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_msf-mcp")
 }
 
+/// A state folder for this test process (key file, default audit log), so
+/// tests never write into the user's home.
+pub fn state_home() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("msf-mcp-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("state dir");
+    dir
+}
+
+/// Environment every spawned binary gets: isolated state, no stray configuration.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
+    cmd.env("XDG_STATE_HOME", state_home())
+        .env("MSF_MCP_AUDIT_LOG", state_home().join("audit.jsonl"))
+        .env_remove("MSF_MCP_REFERENCES")
+        .env_remove("MSF_MCP_INDEX_DIR")
+        .env_remove("MSF_MCP_CONFIG")
+        .env_remove("MSF_MCP_MODE")
+        .env_remove("MSF_MCP_RECEIPT_KEY")
+}
+
 /// Runs the binary on the fixture corpus with an in-memory index.
 pub fn run_fixture(args: &[&str]) -> Output {
     let fixtures = fixtures();
@@ -31,8 +50,7 @@ pub fn run_fixture(args: &[&str]) -> Output {
         .arg(&fixtures)
         .arg("--in-memory")
         .args(args);
-    cmd.env_remove("MSF_MCP_REFERENCES")
-        .env_remove("MSF_MCP_INDEX_DIR");
+    isolate(&mut cmd);
     cmd.output().expect("run msf-mcp")
 }
 

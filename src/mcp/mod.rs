@@ -6,6 +6,7 @@
 //! - an unknown tool is a protocol error (`-32602`);
 //! - a fault of the installation is an internal error.
 
+pub mod aws;
 mod complete;
 mod prompts;
 mod resources;
@@ -30,7 +31,7 @@ use rmcp::{
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{api::*, app::App, error::Error, render, workflow::ReadLog};
+use crate::{api::*, app::App, error::Error, render, sandbox::Sandbox, workflow::ReadLog};
 
 /// What every client is told at initialize: the load-references-first rule.
 pub const INSTRUCTIONS: &str = "msf-mcp is the reference library for Amazon Managed Service for Apache Flink (MSF). \
@@ -55,6 +56,8 @@ pub struct Server {
     tools: Arc<Vec<Tool>>,
     /// What this session read (one `Server` per session).
     reads: ReadLog,
+    /// The door to AWS, when the AWS tools are served.
+    sandbox: Option<Arc<Sandbox>>,
 }
 
 impl Server {
@@ -66,6 +69,7 @@ impl Server {
             ready,
             tools: Arc::new(tools::all()),
             reads: ReadLog::default(),
+            sandbox: None,
         }
     }
 
@@ -87,7 +91,17 @@ impl Server {
             ready,
             tools: Arc::new(tools::all()),
             reads: ReadLog::default(),
+            sandbox: None,
         }
+    }
+
+    /// Serves the AWS tools through `sandbox` too.
+    pub fn with_sandbox(mut self, sandbox: Arc<Sandbox>) -> Server {
+        let mut all = tools::all();
+        all.extend(aws::tools());
+        self.tools = Arc::new(all);
+        self.sandbox = Some(sandbox);
+        self
     }
 
     /// What this session has read so far.
@@ -115,12 +129,19 @@ impl Server {
         &self,
         name: &str,
         arguments: Option<rmcp::model::JsonObject>,
+        context: &RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
         if !self.tools.iter().any(|t| t.name == name) {
             return Err(self.unknown_tool(name));
         }
         let app = self.app().await?;
         let args = serde_json::Value::Object(arguments.unwrap_or_default());
+        if let Some(sandbox) = &self.sandbox
+            && let Some(result) =
+                aws::call(sandbox, app, &self.reads, name, args.clone(), context).await
+        {
+            return result;
+        }
         match name {
             tools::ROUTE => run(
                 name,
@@ -230,9 +251,9 @@ impl ServerHandler for Server {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(&request.name, request.arguments)
+        self.call(&request.name, request.arguments, &context)
             .await
             .map(CallToolResponse::from)
     }
@@ -242,9 +263,11 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::list(
-            self.app().await?,
-        )))
+        let mut list = resources::list(self.app().await?);
+        if self.sandbox.is_some() {
+            list.push(resources::audit_resource());
+        }
+        Ok(ListResourcesResult::with_all_items(list))
     }
 
     async fn list_resource_templates(
@@ -262,6 +285,15 @@ impl ServerHandler for Server {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri == resources::AUDIT_URI {
+            let Some(sandbox) = &self.sandbox else {
+                return Err(ErrorData::resource_not_found(
+                    "the AWS tools are not served, so there is no audit log",
+                    None,
+                ));
+            };
+            return resources::read_audit(sandbox).map(ReadResourceResponse::from);
+        }
         resources::read(self.app().await?, &request.uri).map(ReadResourceResponse::from)
     }
 

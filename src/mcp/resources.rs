@@ -9,6 +9,32 @@ use crate::app::App;
 pub const REFS_URI: &str = "msf://refs";
 /// URI template of one reference.
 pub const REF_TEMPLATE: &str = "msf://refs/{reference}";
+/// URI of the recent audit records.
+pub const AUDIT_URI: &str = "msf://audit/recent";
+
+/// The audit resource.
+pub fn audit_resource() -> Resource {
+    Resource::new(AUDIT_URI, "audit")
+        .with_title("Recent audit records")
+        .with_description("The last 50 records of the tamper-evident audit log (JSON).")
+        .with_mime_type("application/json")
+}
+
+/// The last 50 audit records as JSON.
+pub fn read_audit(sandbox: &crate::sandbox::Sandbox) -> Result<ReadResourceResult, ErrorData> {
+    let out = sandbox
+        .audit_log(&crate::sandbox::args::AuditArgs {
+            limit: Some(50),
+            ..Default::default()
+        })
+        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+    let json = serde_json::to_string_pretty(&out)
+        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+    Ok(ReadResourceResult::new(vec![
+        ResourceContents::text(json, AUDIT_URI).with_mime_type("application/json"),
+    ]))
+}
+
 /// URI template of one section of a reference.
 pub const SECTION_TEMPLATE: &str = "msf://refs/{reference}/{section}";
 

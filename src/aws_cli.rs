@@ -1,0 +1,258 @@
+//! CLI twins of the AWS tools: `apps list|describe`, `logs query`, `plan`,
+//! `apply` (asks on the terminal), `audit verify|tail`. Same sandbox, same
+//! policy and audit log as the MCP tools.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use msf_mcp::{
+    App,
+    config::KnowledgeConfig,
+    sandbox::{Consent, Preset, args::*, audit, plan::Change},
+};
+
+use crate::cli::{AppsCommand, AuditCommand, Cli, Command, LogsCommand, Outcome};
+
+fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<Outcome> {
+    let out = if json {
+        serde_json::to_string_pretty(value)?
+    } else {
+        text(value)
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{}", out.trim_end())?;
+    Ok(Outcome::Ok)
+}
+
+/// Runs an AWS command.
+pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
+    if let Command::Audit {
+        command: AuditCommand::Verify { file: Some(file) },
+    } = &cli.command
+    {
+        return verify(file);
+    }
+    let key = config.receipt_key.clone().unwrap_or_default();
+    let sandbox = crate::edge::sandbox(cli.source.config.as_deref(), &key)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let no_progress = |_: u64| {};
+    let never = || false;
+    match &cli.command {
+        Command::Apps {
+            command: AppsCommand::List { prefix, json },
+            aws,
+        } => {
+            let a = ListArgs {
+                region: aws.region.clone(),
+                profile: aws.profile.clone(),
+                name_prefix: prefix.clone(),
+                limit: None,
+                cursor: None,
+            };
+            let out = runtime.block_on(sandbox.list_applications(&a))?;
+            print(*json, &out, |o| {
+                o.applications
+                    .iter()
+                    .map(|x| {
+                        format!(
+                            "{}\t{}\t{}\tv{}\n",
+                            x.name, x.status, x.runtime, x.version_id
+                        )
+                    })
+                    .collect()
+            })
+        }
+        Command::Apps {
+            command:
+                AppsCommand::Describe {
+                    application,
+                    all,
+                    json,
+                },
+            aws,
+        } => {
+            let include = if *all {
+                vec![Include::Snapshots, Include::Operations]
+            } else {
+                Vec::new()
+            };
+            let a = DescribeArgs {
+                application: application.clone(),
+                include,
+                show_property_values: false,
+                region: aws.region.clone(),
+                profile: aws.profile.clone(),
+            };
+            let out = runtime.block_on(sandbox.describe_application(&a))?;
+            print(*json, &out, |o| {
+                serde_json::to_string_pretty(o).unwrap_or_default()
+            })
+        }
+        Command::Logs {
+            command:
+                LogsCommand::Query {
+                    application,
+                    log_group,
+                    preset,
+                    query,
+                    start,
+                    end,
+                    limit,
+                    aws,
+                    json,
+                },
+        } => {
+            let preset = match preset {
+                Some(p) => Some(
+                    serde_json::from_value::<Preset>(serde_json::Value::String(p.clone()))
+                        .with_context(|| format!("unknown preset `{p}`"))?,
+                ),
+                None => None,
+            };
+            let a = LogsArgs {
+                application: application.clone(),
+                log_group: log_group.clone(),
+                start: start.clone(),
+                end: end.clone(),
+                preset,
+                query: query.clone(),
+                limit: *limit,
+                max_wait_s: None,
+                query_id: None,
+                region: aws.region.clone(),
+                profile: aws.profile.clone(),
+            };
+            let out = runtime.block_on(sandbox.logs_query(&a, &no_progress, &never))?;
+            print(*json, &out, |o| {
+                o.rows
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{}\n",
+                            r.fields.values().cloned().collect::<Vec<_>>().join(" | ")
+                        )
+                    })
+                    .collect()
+            })
+        }
+        Command::Plan {
+            application,
+            change,
+            receipts,
+            aws,
+            json,
+        } => {
+            let change: Change = serde_json::from_str(change)
+                .context("--change is not a valid change (see msf_plan_change)")?;
+            let app = App::load(config)?;
+            let a = PlanArgs {
+                application: application.clone(),
+                change,
+                receipts: receipts.clone(),
+                region: aws.region.clone(),
+                profile: aws.profile.clone(),
+            };
+            let out = runtime
+                .block_on(sandbox.plan_change(&a, |action, r| app.check_gate(action, r, None)))?;
+            print(*json, &out, |o| {
+                format!(
+                    "{}\nplan: {}",
+                    serde_json::to_string_pretty(&o.summary).unwrap_or_default(),
+                    o.plan
+                )
+            })
+        }
+        Command::Apply { plan, json } => {
+            let app = App::load(config)?;
+            let ask =
+                |view: msf_mcp::sandbox::plan::PlanView| async move { confirm_on_terminal(&view) };
+            let out = runtime.block_on(sandbox.apply_change(
+                &ApplyArgs { plan: plan.clone() },
+                |action, r| app.check_gate(action, r, None),
+                ask,
+            ))?;
+            print(*json, &out, |o| {
+                format!(
+                    "{} submitted for {} (audit {})",
+                    o.operation, o.application, o.audit_id
+                )
+            })
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { file: None },
+        } => verify(sandbox.audit().path()),
+        Command::Audit {
+            command: AuditCommand::Tail { lines, json },
+        } => {
+            let out = sandbox.audit_log(&AuditArgs {
+                limit: Some(*lines),
+                ..AuditArgs::default()
+            })?;
+            print(*json, &out, |o| {
+                o.records
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "#{} {} {} {} {} {}\n",
+                            r.seq,
+                            r.time,
+                            r.entry.kind,
+                            r.entry.tool,
+                            r.entry.decision,
+                            r.entry.outcome.as_deref().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+        }
+        _ => bail!("not an AWS command"),
+    }
+}
+
+/// Asks on the controlling terminal; never reads a confirmation from a pipe.
+fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView) -> Consent {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Consent::Unavailable;
+    }
+    eprintln!("{}", serde_json::to_string_pretty(view).unwrap_or_default());
+    eprint!(
+        "Type the application name `{}` to apply this change: ",
+        view.application
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if stdin.lock().read_line(&mut line).is_err() {
+        return Consent::Declined("no answer".into());
+    }
+    if line.trim() == view.application {
+        Consent::Confirmed
+    } else {
+        Consent::Declined(format!("typed `{}`", line.trim()))
+    }
+}
+
+fn verify(path: &std::path::Path) -> Result<Outcome> {
+    let v = audit::verify(path)?;
+    for note in &v.notes {
+        eprintln!("note: {note}");
+    }
+    match &v.first_bad {
+        None => {
+            println!("{}: chain verified, {} records", path.display(), v.records);
+            Ok(Outcome::Ok)
+        }
+        Some((line, why)) => {
+            println!(
+                "{}: first bad record at line {line}: {why} ({} records verified before it)",
+                path.display(),
+                v.records
+            );
+            Ok(Outcome::Failed)
+        }
+    }
+}

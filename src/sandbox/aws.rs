@@ -1,0 +1,76 @@
+//! Private to the sandbox: AWS SDK configuration, built per call so that
+//! credentials are re-resolved each time (an `aws sso login` is picked up
+//! without a restart) and the call's audit id rides in the user agent.
+
+use std::time::Duration;
+
+use aws_config::{
+    AppName, BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig,
+};
+use aws_sdk_kinesisanalyticsv2::config::Credentials;
+
+/// How to reach AWS; resolved once at start-up from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct AwsSettings {
+    /// Endpoint override for every service (`AWS_ENDPOINT_URL` is honoured by the SDK too).
+    pub endpoint_url: Option<String>,
+    /// Fixed credentials (tests against emulators); `None` uses the default chain.
+    pub static_credentials: Option<(String, String)>,
+    /// Default region when neither the call nor the environment names one.
+    pub default_region: Option<String>,
+    /// Attempts per call, retries with backoff included (1 = no retry).
+    pub max_attempts: u32,
+    /// Limit on one call, including retries.
+    pub operation_timeout: Duration,
+}
+
+impl AwsSettings {
+    /// Production defaults: the default chain, 3 attempts, 30 s per call.
+    pub fn standard() -> AwsSettings {
+        AwsSettings {
+            max_attempts: 3,
+            operation_timeout: Duration::from_secs(30),
+            ..AwsSettings::default()
+        }
+    }
+}
+
+/// Loads the SDK configuration for one call.
+pub async fn config(
+    settings: &AwsSettings,
+    profile: Option<&str>,
+    region: Option<&str>,
+    audit_id: &str,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(settings.operation_timeout)
+                .connect_timeout(Duration::from_secs(5))
+                .build(),
+        );
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region.or(settings.default_region.as_deref()) {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url.clone());
+    }
+    if let Some((id, secret)) = &settings.static_credentials {
+        loader = loader.credentials_provider(Credentials::new(
+            id.clone(),
+            secret.clone(),
+            None,
+            None,
+            "msf-mcp-static",
+        ));
+    }
+    // The audit id joins CloudTrail entries (userAgent) back to the audit log.
+    if let Ok(name) = AppName::new(format!("msf-mcp-{audit_id}")) {
+        loader = loader.app_name(name);
+    }
+    loader.load().await
+}

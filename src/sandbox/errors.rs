@@ -1,0 +1,130 @@
+//! AWS failures sorted into what the caller can act on, each with a clear
+//! message: throttling, expired or missing credentials, access denied (with
+//! the IAM action), not found, invalid state, timeouts, unreachable endpoints.
+
+use std::fmt;
+
+use aws_sdk_kinesisanalyticsv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// What kind of AWS failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Rate limited even after retries.
+    Throttled,
+    /// Credentials missing, expired or invalid.
+    Credentials,
+    /// IAM refused the call.
+    AccessDenied,
+    /// The application, snapshot or log group does not exist.
+    NotFound,
+    /// The resource is in a state that forbids the call (e.g. not RUNNING), or changed concurrently.
+    InvalidState,
+    /// The request was invalid.
+    Invalid,
+    /// The call timed out.
+    Timeout,
+    /// The endpoint could not be reached or answered garbage.
+    Unavailable,
+}
+
+/// A failed AWS call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// The kind, for callers that branch on it.
+    pub kind: Kind,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+impl AwsError {
+    /// A not-found error.
+    pub fn not_found(message: String) -> AwsError {
+        AwsError {
+            kind: Kind::NotFound,
+            message,
+        }
+    }
+
+    /// An invalid-request error.
+    pub fn invalid(message: String) -> AwsError {
+        AwsError {
+            kind: Kind::Invalid,
+            message,
+        }
+    }
+}
+
+/// Result of an AWS call.
+pub type AwsResult<T> = Result<T, AwsError>;
+
+/// Maps an SDK error of the call that needs IAM action `action` (e.g. `kinesisanalytics:StartApplication`).
+pub fn from_sdk<E, R>(action: &'static str) -> impl Fn(SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    move |err| classify(action, &err)
+}
+
+fn classify<E, R>(action: &str, err: &SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let detail = format!("{}", DisplayErrorContext(err));
+    let lower = detail.to_lowercase();
+    let code = err.code().unwrap_or_default().to_string();
+    let message = err.message().unwrap_or_default().to_string();
+    let (kind, text) = match err {
+        SdkError::TimeoutError(_) => (Kind::Timeout, format!("{action} timed out; try again, or raise the timeout")),
+        _ if code.contains("Throttl") || code == "TooManyRequestsException" || code == "LimitExceededException" && lower.contains("rate") => (
+            Kind::Throttled,
+            format!("{action} was throttled by AWS ({code}) after retries; wait a little and try again"),
+        ),
+        _ if code == "ExpiredTokenException" || code == "ExpiredToken" || lower.contains("expired") && lower.contains("token") => (
+            Kind::Credentials,
+            "the AWS credentials have expired: refresh them (for SSO: `aws sso login --profile <profile>`) and call again; no restart is needed".to_string(),
+        ),
+        _ if code == "UnrecognizedClientException" || code == "InvalidClientTokenId" || code == "InvalidSignatureException" || lower.contains("no credentials") || lower.contains("credentials provider") || lower.contains("failed to load credentials") => (
+            Kind::Credentials,
+            "no valid AWS credentials: set a profile (`aws configure` or `aws sso login --profile <profile>`), environment credentials, or a role".to_string(),
+        ),
+        _ if code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation" => (
+            Kind::AccessDenied,
+            format!("access denied: the caller lacks IAM permission `{action}` (IAM uses the `kinesisanalytics:` prefix even for the v2 API); {message}"),
+        ),
+        _ if code == "ResourceNotFoundException" => (Kind::NotFound, format!("not found: {message}")),
+        _ if code == "ResourceInUseException" || code == "ConcurrentModificationException" || code == "InvalidApplicationConfigurationException" => (
+            Kind::InvalidState,
+            format!("the application's state does not allow this now ({code}): {message}; describe it and retry when its status allows"),
+        ),
+        _ if code == "InvalidArgumentException" || code == "InvalidRequestException" || code == "ValidationException" || code == "InvalidParameterException" => {
+            (Kind::Invalid, format!("AWS refused the request ({code}): {message}"))
+        }
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            if lower.contains("credential") {
+                (Kind::Credentials, format!("could not get AWS credentials: {detail}"))
+            } else {
+                (Kind::Unavailable, format!("AWS could not be reached or answered unexpectedly for {action}: {detail}"))
+            }
+        }
+        SdkError::ConstructionFailure(_) if lower.contains("credential") || lower.contains("region") => (
+            Kind::Credentials,
+            format!("AWS is not configured: {detail}; set AWS_REGION / AWS_PROFILE or pass `region` / `profile`"),
+        ),
+        _ if code.is_empty() => (Kind::Unavailable, format!("{action} failed: {detail}")),
+        _ => (Kind::Invalid, format!("{action} failed ({code}): {message}")),
+    };
+    AwsError {
+        kind,
+        message: text,
+    }
+}
