@@ -4,6 +4,7 @@
 mod cli;
 mod mcp;
 mod references;
+mod sandbox;
 mod stdio;
 mod util;
 mod workflow;

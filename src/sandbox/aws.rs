@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_config::{
     AppName, BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig,
 };
-use aws_sdk_kinesisanalyticsv2::config::Credentials;
+use aws_sdk_kinesisanalyticsv2::config::{Credentials, SharedHttpClient, SharedInterceptor};
 
 /// How to reach AWS; resolved once at start-up from the environment.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +22,18 @@ pub struct AwsSettings {
     pub max_attempts: u32,
     /// Limit on one call, including retries.
     pub operation_timeout: Duration,
+    /// Test hook: an HTTP client that replaces the network for every service,
+    /// and interceptors for the MSF client (aws-smithy-mocks rules).
+    pub test_hooks: Option<TestHooks>,
+}
+
+/// See [`AwsSettings::test_hooks`].
+#[derive(Debug, Clone)]
+pub struct TestHooks {
+    /// Replaces the network.
+    pub http_client: SharedHttpClient,
+    /// Added to the MSF (kinesisanalyticsv2) client.
+    pub msf_interceptors: Vec<SharedInterceptor>,
 }
 
 impl AwsSettings {
@@ -68,9 +80,26 @@ pub async fn config(
             "msf-mcp-static",
         ));
     }
+    if let Some(hooks) = &settings.test_hooks {
+        loader = loader.http_client(hooks.http_client.clone());
+    }
     // The audit id joins CloudTrail entries (userAgent) back to the audit log.
     if let Ok(name) = AppName::new(format!("msf-mcp-{audit_id}")) {
         loader = loader.app_name(name);
     }
     loader.load().await
+}
+
+/// The MSF client for `config`, with the test interceptors when set.
+pub fn msf_client(
+    settings: &AwsSettings,
+    config: &SdkConfig,
+) -> aws_sdk_kinesisanalyticsv2::Client {
+    let mut builder = aws_sdk_kinesisanalyticsv2::config::Builder::from(config);
+    if let Some(hooks) = &settings.test_hooks {
+        for i in &hooks.msf_interceptors {
+            builder.push_interceptor(i.clone());
+        }
+    }
+    aws_sdk_kinesisanalyticsv2::Client::from_conf(builder.build())
 }

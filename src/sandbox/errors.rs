@@ -65,6 +65,20 @@ impl AwsError {
 /// Result of an AWS call.
 pub type AwsResult<T> = Result<T, AwsError>;
 
+/// Error codes recognised in an error's text when its metadata lacks the code.
+const KNOWN_CODES: &[&str] = &[
+    "ResourceInUseException",
+    "ResourceNotFoundException",
+    "ConcurrentModificationException",
+    "InvalidApplicationConfigurationException",
+    "InvalidArgumentException",
+    "InvalidRequestException",
+    "LimitExceededException",
+    "UnsupportedOperationException",
+    "CodeValidationException",
+    "TooManyTagsException",
+];
+
 /// Maps an SDK error of the call that needs IAM action `action` (e.g. `kinesisanalytics:StartApplication`).
 pub fn from_sdk<E, R>(action: &'static str) -> impl Fn(SdkError<E, R>) -> AwsError
 where
@@ -81,7 +95,15 @@ where
 {
     let detail = format!("{}", DisplayErrorContext(err));
     let lower = detail.to_lowercase();
-    let code = err.code().unwrap_or_default().to_string();
+    // Modeled errors may carry their code only in their type name.
+    let code = match err.code() {
+        Some(c) => c.to_string(),
+        None => KNOWN_CODES
+            .iter()
+            .find(|c| detail.contains(*c))
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    };
     let message = err.message().unwrap_or_default().to_string();
     let (kind, text) = match err {
         SdkError::TimeoutError(_) => (Kind::Timeout, format!("{action} timed out; try again, or raise the timeout")),

@@ -36,22 +36,22 @@ impl Preset {
     pub fn insights(self) -> &'static str {
         match self {
             Preset::Errors => {
-                "fields @timestamp, messageType, logger, message, throwableInformation | filter messageType = \"ERROR\" | sort @timestamp desc"
+                "fields @timestamp, @message, messageType, logger, message, throwableInformation | filter messageType = \"ERROR\" | sort @timestamp desc"
             }
             Preset::Exceptions => {
-                "fields @timestamp, logger, message, throwableInformation | filter @message like /Exception|Error:/ | sort @timestamp desc"
+                "fields @timestamp, @message, logger, message, throwableInformation | filter @message like /Exception|Error:/ | sort @timestamp desc"
             }
             Preset::FirstFault => {
-                "fields @timestamp, logger, message, throwableInformation | filter message like /switched from RUNNING to FAILED|switched from state RUNNING to|Recovering subtask|Triggering job failover/ | sort @timestamp asc"
+                "fields @timestamp, @message, logger, message, throwableInformation | filter message like /switched from RUNNING to FAILED|switched from state RUNNING to|Recovering subtask|Triggering job failover/ | sort @timestamp asc"
             }
             Preset::CheckpointFailures => {
-                "fields @timestamp, message, throwableInformation | filter @message like /Checkpoint/ and @message like /expired|declined|failed|Failure|timeout/ | sort @timestamp desc"
+                "fields @timestamp, @message, message, throwableInformation | filter @message like /Checkpoint/ and @message like /expired|declined|failed|Failure|timeout/ | sort @timestamp desc"
             }
             Preset::OutOfMemory => {
-                "fields @timestamp, logger, message, throwableInformation | filter @message like /OutOfMemoryError|GC overhead|Java heap space|Metaspace/ | sort @timestamp desc"
+                "fields @timestamp, @message, logger, message, throwableInformation | filter @message like /OutOfMemoryError|GC overhead|Java heap space|Metaspace/ | sort @timestamp desc"
             }
             Preset::Backpressure => {
-                "fields @timestamp, logger, message | filter @message like /[Bb]ack ?pressure|backPressured/ | sort @timestamp desc"
+                "fields @timestamp, @message, logger, message | filter @message like /[Bb]ack ?pressure|backPressured/ | sort @timestamp desc"
             }
         }
     }

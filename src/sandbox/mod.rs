@@ -27,7 +27,7 @@ use std::{
 
 use serde_json::{Value, json};
 
-pub use aws::AwsSettings;
+pub use aws::{AwsSettings, TestHooks};
 pub use flink::{REDACTED, Restore};
 pub use logs::Preset;
 
@@ -340,7 +340,7 @@ impl Sandbox {
             mutating: false,
         };
         self.door(call, |config| async move {
-            let client = aws_sdk_kinesisanalyticsv2::Client::new(&config);
+            let client = aws::msf_client(&self.aws, &config);
             flink::list(&client, a.name_prefix.as_deref(), limit, a.cursor.clone()).await
         })
         .await
@@ -357,7 +357,7 @@ impl Sandbox {
             mutating: false,
         };
         self.door(call, |config| async move {
-            let client = aws_sdk_kinesisanalyticsv2::Client::new(&config);
+            let client = aws::msf_client(&self.aws, &config);
             let (detail, mut ids) = flink::describe(&client, &a.application).await?;
             let mut view = flink::view(&detail, a.show_property_values);
             if a.include.contains(&Include::Snapshots) {
@@ -437,7 +437,7 @@ impl Sandbox {
                 (Some(g), _) => g.clone(),
                 (None, Some(app)) => {
                     check_name(app).map_err(|e| AwsError::invalid(e.to_string()))?;
-                    let client = aws_sdk_kinesisanalyticsv2::Client::new(&config);
+                    let client = aws::msf_client(&self.aws, &config);
                     let (detail, i) = flink::describe(&client, app).await?;
                     ids.extend(i);
                     flink::view(&detail, false).logging.log_group.ok_or_else(|| {
@@ -487,7 +487,7 @@ impl Sandbox {
         let max_p = self.policy.limits.max_parallelism;
         let view = self
             .door(call, |config| async move {
-                let client = aws_sdk_kinesisanalyticsv2::Client::new(&config);
+                let client = aws::msf_client(&self.aws, &config);
                 let (detail, ids) = flink::describe(&client, &a.application).await?;
                 Ok((flink::view(&detail, false), ids))
             })
@@ -587,7 +587,7 @@ impl Sandbox {
                     mutating: false,
                 },
                 |config| async move {
-                    let client = aws_sdk_kinesisanalyticsv2::Client::new(&config);
+                    let client = aws::msf_client(&self.aws, &config);
                     let (detail, ids) = flink::describe(&client, app_name).await?;
                     Ok((flink::view(&detail, true), ids))
                 },
@@ -631,7 +631,7 @@ impl Sandbox {
         );
         let (ids, audit_id) = self
             .door_with_id(call, |config| async move {
-                let client = aws_sdk_kinesisanalyticsv2::Client::new(&config);
+                let client = aws::msf_client(&self.aws, &config);
                 let ids = execute(
                     &client,
                     &name,

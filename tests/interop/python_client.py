@@ -43,7 +43,7 @@ async def main() -> None:
             assert not refs.is_error and refs.structured_content["references"], refs
             bad = await session.call_tool("msf_read", {"reference": "../../etc/passwd"})
             assert bad.is_error and "not a reference name" in bad.content[0].text, bad
-            print(f"python mcp client: {len(names)} tools listed and called; read_plan={plan[:3]}")
+            print(f"python mcp client: {len(names)} tools listed, the 4 knowledge tools called; read_plan={plan[:3]}")
 
 
 asyncio.run(main())

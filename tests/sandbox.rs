@@ -1,0 +1,906 @@
+//! The AWS side, never reaching the internet: moto on 127.0.0.1 (through
+//! our timestamp-fixing wrapper, tests/aws/moto_server.py) for what moto
+//! implements, aws-smithy-mocks for the MSF operations moto lacks.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use aws_sdk_kinesisanalyticsv2 as kda;
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use kda::{
+    config::{BehaviorVersion, Credentials, Region, SharedInterceptor},
+    error::ErrorMetadata,
+    operation::{
+        describe_application::DescribeApplicationOutput,
+        start_application::{StartApplicationError, StartApplicationOutput},
+        stop_application::StopApplicationOutput,
+        update_application::UpdateApplicationOutput,
+    },
+    types::{
+        ApplicationConfiguration, ApplicationConfigurationDescription, ApplicationDetail,
+        ApplicationSnapshotConfiguration, ApplicationSnapshotConfigurationDescription,
+        ApplicationStatus, CloudWatchLoggingOption, ConfigurationType, EnvironmentProperties,
+        FlinkApplicationConfiguration, MonitoringConfiguration, ParallelismConfiguration,
+        PropertyGroup, RuntimeEnvironment,
+    },
+};
+use msf_mcp::{
+    App,
+    api::ReadArgs,
+    config::{IndexDir, KnowledgeConfig},
+    sandbox::{
+        AwsSettings, Consent, Restore, Sandbox, TestHooks,
+        args::*,
+        audit,
+        plan::Change,
+        policy::{Overrides, Policy},
+    },
+    workflow::gates::Action,
+};
+
+use crate::util::real_references;
+
+// # Moto
+
+struct Moto {
+    _child: Child,
+    endpoint: String,
+}
+
+/// One moto per test binary, started on first use. Its stdin is our pipe: when
+/// the test process exits the pipe closes and the wrapper shuts down.
+fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let python = root.join(".venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/venv (scripts/test does) to install moto",
+            python.display()
+        );
+        let mut child = Command::new(python)
+            .arg(root.join("tests/aws/moto_server.py"))
+            .arg("0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("moto said {line:?}"))
+            .to_string();
+        Moto {
+            _child: child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    })
+}
+
+fn moto_settings() -> AwsSettings {
+    AwsSettings {
+        endpoint_url: Some(moto().endpoint.clone()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        default_region: Some("us-east-1".into()),
+        max_attempts: 1,
+        operation_timeout: Duration::from_secs(20),
+        test_hooks: None,
+    }
+}
+
+async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(moto().endpoint.clone())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await
+}
+
+/// Creates application `name` in moto, with a secret runtime property, and its log group with events.
+async fn seed(name: &str) {
+    let config = sdk_config().await;
+    let kda = kda::Client::new(&config);
+    let group = format!("/aws/kinesis-analytics/{name}");
+    kda.create_application()
+        .application_name(name)
+        .runtime_environment(RuntimeEnvironment::Flink120)
+        .service_execution_role("arn:aws:iam::123456789012:role/msf")
+        .application_configuration(
+            ApplicationConfiguration::builder()
+                .flink_application_configuration(
+                    FlinkApplicationConfiguration::builder()
+                        .parallelism_configuration(
+                            ParallelismConfiguration::builder()
+                                .configuration_type(ConfigurationType::Custom)
+                                .parallelism(6)
+                                .parallelism_per_kpu(2)
+                                .auto_scaling_enabled(true)
+                                .build()
+                                .unwrap(),
+                        )
+                        // moto only reports parallelism when monitoring is configured too.
+                        .monitoring_configuration(MonitoringConfiguration::builder().configuration_type(ConfigurationType::Default).build().unwrap())
+                        .build(),
+                )
+                .environment_properties(
+                    EnvironmentProperties::builder()
+                        .property_groups(
+                            PropertyGroup::builder()
+                                .property_group_id("app")
+                                .property_map("db.password", "hunter2")
+                                .property_map("input.stream", "orders")
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .application_snapshot_configuration(ApplicationSnapshotConfiguration::builder().snapshots_enabled(true).build().unwrap())
+                .build(),
+        )
+        .cloud_watch_logging_options(
+            CloudWatchLoggingOption::builder()
+                .log_stream_arn(format!("arn:aws:logs:us-east-1:123456789012:log-group:{group}:log-stream:kinesis-analytics-log-stream"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create application in moto");
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    logs.create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    logs.create_log_stream()
+        .log_group_name(&group)
+        .log_stream_name("kinesis-analytics-log-stream")
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let events = [
+        r#"{"messageType":"INFO","logger":"org.apache.flink.runtime.checkpoint.CheckpointCoordinator","message":"Completed checkpoint 41"}"#,
+        r#"{"messageType":"ERROR","logger":"org.apache.flink.runtime.taskmanager.Task","message":"Source: orders (1/4)#0 switched from RUNNING to FAILED","throwableInformation":"java.lang.OutOfMemoryError: Java heap space"}"#,
+    ];
+    for (i, e) in events.iter().enumerate() {
+        logs.put_log_events()
+            .log_group_name(&group)
+            .log_stream_name("kinesis-analytics-log-stream")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(now - 60_000 + i as i64 * 1000)
+                    .message(*e)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+fn policy(text: &str) -> Policy {
+    Policy::parse(text, &Overrides::default()).unwrap()
+}
+
+fn sandbox(policy: Policy, aws: AwsSettings) -> (Sandbox, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Sandbox::new(policy, &dir.path().join("audit.jsonl"), aws, &[9u8; 32]).unwrap();
+    (s, dir)
+}
+
+fn audit_text(s: &Sandbox) -> String {
+    std::fs::read_to_string(s.audit().path()).unwrap()
+}
+
+#[tokio::test]
+async fn moto_list_and_describe_condense_and_redact() {
+    seed("orders-moto").await;
+    let (s, _dir) = sandbox(policy(""), moto_settings());
+    let list = s.list_applications(&ListArgs::default()).await.unwrap();
+    assert!(
+        list.applications
+            .iter()
+            .any(|a| a.name == "orders-moto" && a.runtime == "FLINK-1_20"),
+        "{list:?}"
+    );
+
+    let view = s
+        .describe_application(&DescribeArgs {
+            application: "orders-moto".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(view.name, "orders-moto");
+    assert_eq!(
+        (
+            view.parallelism.parallelism,
+            view.parallelism.parallelism_per_kpu,
+            view.parallelism.autoscaling
+        ),
+        (6, 2, true)
+    );
+    assert_eq!(
+        (view.kpus.compute, view.kpus.orchestration, view.kpus.total),
+        (3, 1, 4)
+    );
+    assert_eq!(view.kpus.monthly_usd, 321.2);
+    assert_eq!(
+        view.logging.log_group.as_deref(),
+        Some("/aws/kinesis-analytics/orders-moto")
+    );
+    assert_eq!(view.property_groups["app"]["db.password"], "<redacted>");
+    assert!(view.snapshots_enabled);
+    // The secret reaches neither the output nor the audit log.
+    assert!(!serde_json::to_string(&view).unwrap().contains("hunter2"));
+    assert!(!audit_text(&s).contains("hunter2"));
+    let shown = s
+        .describe_application(&DescribeArgs {
+            application: "orders-moto".into(),
+            show_property_values: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown.property_groups["app"]["db.password"], "hunter2");
+    assert!(
+        !audit_text(&s).contains("hunter2"),
+        "values shown to the caller are still not audited"
+    );
+
+    // Every call left an attempt and an outcome, and the chain verifies.
+    let v = audit::verify(s.audit().path()).unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert_eq!(v.records, 6);
+    let records = s.audit_log(&AuditArgs::default()).unwrap().records;
+    assert_eq!(records[0].entry.kind, "attempt");
+    assert_eq!(records[1].entry.outcome.as_deref(), Some("ok"));
+    assert_eq!(records[1].entry.account.as_deref(), Some("123456789012"));
+}
+
+#[tokio::test]
+async fn moto_logs_query_finds_the_log_group_and_fences_nothing_away() {
+    seed("logs-moto").await;
+    let (s, _dir) = sandbox(policy(""), moto_settings());
+    let none = |_: u64| {};
+    let never = || false;
+    let a = LogsArgs {
+        application: Some("logs-moto".into()),
+        preset: Some(msf_mcp::sandbox::Preset::FirstFault),
+        start: Some("-1h".into()),
+        ..Default::default()
+    };
+    let out = s.logs_query(&a, &none, &never).await.unwrap();
+    assert_eq!(out.log_group, "/aws/kinesis-analytics/logs-moto");
+    assert_eq!(out.status, "Complete");
+    let text = serde_json::to_string(&out.rows).unwrap();
+    assert!(text.contains("switched from RUNNING to FAILED"), "{text}");
+    // Bad input: clear errors, nothing sent.
+    let e = s
+        .logs_query(
+            &LogsArgs {
+                application: Some("logs-moto".into()),
+                ..Default::default()
+            },
+            &none,
+            &never,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("give a `preset`"));
+    let e = s
+        .logs_query(
+            &LogsArgs {
+                log_group: Some("/x".into()),
+                preset: Some(msf_mcp::sandbox::Preset::Errors),
+                start: Some("yesterday".into()),
+                ..Default::default()
+            },
+            &none,
+            &never,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not a time"));
+}
+
+#[tokio::test]
+async fn moto_context_and_region_allowlist() {
+    let (s, _dir) = sandbox(
+        policy("[allow]\nregions = [\"eu-west-1\"]"),
+        moto_settings(),
+    );
+    let c = s.context(&ContextArgs::default(), false).await.unwrap();
+    assert_eq!(c.account.as_deref(), Some("123456789012"));
+    assert_eq!(c.mode, "read-only");
+    let e = s
+        .list_applications(&ListArgs {
+            region: Some("ap-south-1".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("allow.regions"), "{e}");
+    let records = s
+        .audit_log(&AuditArgs {
+            outcome: Some("denied".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .records;
+    assert_eq!(records.len(), 1, "a denial is audited");
+    assert!(audit::verify(s.audit().path()).unwrap().ok());
+}
+
+// # Mocks (operations moto does not implement)
+
+fn detail(name: &str, status: ApplicationStatus, version: i64) -> ApplicationDetail {
+    ApplicationDetail::builder()
+        .application_arn(format!(
+            "arn:aws:kinesisanalytics:us-east-1:123456789012:application/{name}"
+        ))
+        .application_name(name)
+        .runtime_environment(RuntimeEnvironment::Flink120)
+        .application_status(status)
+        .application_version_id(version)
+        .conditional_token("tok")
+        .application_configuration_description(
+            ApplicationConfigurationDescription::builder()
+                .application_snapshot_configuration_description(
+                    ApplicationSnapshotConfigurationDescription::builder()
+                        .snapshots_enabled(true)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .build()
+        .unwrap()
+}
+
+fn describe_rule(name: &'static str, status: ApplicationStatus, version: i64) -> Rule {
+    mock!(kda::Client::describe_application)
+        .match_requests(move |r| r.application_name() == Some(name))
+        .then_output(move || {
+            DescribeApplicationOutput::builder()
+                .application_detail(detail(name, status.clone(), version))
+                .build()
+        })
+}
+
+fn mocked(rules: &[&Rule]) -> AwsSettings {
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in rules {
+        interceptor = interceptor.with_rule(r);
+    }
+    AwsSettings {
+        endpoint_url: None,
+        static_credentials: Some(("testing".into(), "testing".into())),
+        default_region: Some("us-east-1".into()),
+        max_attempts: 1,
+        operation_timeout: Duration::from_secs(5),
+        test_hooks: Some(TestHooks {
+            http_client: create_mock_http_client(),
+            msf_interceptors: vec![SharedInterceptor::new(interceptor)],
+        }),
+    }
+}
+
+fn app() -> &'static App {
+    static APP: OnceLock<App> = OnceLock::new();
+    APP.get_or_init(|| {
+        App::load(&KnowledgeConfig {
+            references: Some(real_references()),
+            index_dir: IndexDir::Memory,
+            receipt_key: Some(vec![3u8; 32]),
+        })
+        .unwrap()
+    })
+}
+
+fn receipt(reference: &str) -> String {
+    app()
+        .read(&ReadArgs {
+            reference: reference.into(),
+            max_chars: Some(100),
+            ..Default::default()
+        })
+        .unwrap()
+        .receipt
+}
+
+fn gate(action: Action, receipts: &[String]) -> Result<(), msf_mcp::workflow::gates::Refusal> {
+    app().check_gate(action, receipts, None)
+}
+
+const MUTATE: &str = "mode = \"mutate\"\n[allow]\napplications = [\"orders-*\"]\n";
+
+fn start_change() -> Change {
+    Change::Start {
+        restore: Restore::Latest,
+        allow_non_restored_state: false,
+    }
+}
+
+#[tokio::test]
+async fn a_confirmed_plan_is_applied_once_and_audited_with_fsync() {
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    let start = mock!(kda::Client::start_application)
+        .match_requests(|r| r.application_name() == Some("orders-a"))
+        .then_output(|| StartApplicationOutput::builder().build());
+    let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &start]));
+    let plan = s
+        .plan_change(
+            &PlanArgs {
+                application: "orders-a".into(),
+                change: start_change(),
+                receipts: vec![receipt("application-lifecycle.md")],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap();
+    assert!(
+        plan.references_to_read.is_empty() && plan.blocked.is_none(),
+        "{plan:?}"
+    );
+    assert_eq!(
+        plan.summary.request["body"]["RunConfiguration"]["ApplicationRestoreConfiguration"]["ApplicationRestoreType"],
+        "RESTORE_FROM_LATEST_SNAPSHOT"
+    );
+    assert!(plan.apply_command.starts_with("msf-mcp apply --plan '"));
+    let out = s
+        .apply_change(
+            &ApplyArgs {
+                plan: plan.plan.clone(),
+            },
+            gate,
+            |_| async { Consent::Confirmed },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.operation, "StartApplication");
+    assert_eq!(start.num_calls(), 1);
+    let records = s
+        .audit_log(&AuditArgs {
+            tool: Some("msf_apply_change".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .records;
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r.entry.kind.as_str())
+            .collect::<Vec<_>>(),
+        vec!["attempt", "outcome"]
+    );
+    assert_eq!(records[1].entry.audit_id, out.audit_id);
+    assert!(
+        !audit_text(&s).contains(&plan.plan),
+        "the plan token is redacted in the audit"
+    );
+    assert!(audit::verify(s.audit().path()).unwrap().ok());
+}
+
+#[tokio::test]
+async fn read_only_mode_sends_no_mutating_request() {
+    let describe = describe_rule("orders-b", ApplicationStatus::Running, 3);
+    let stop = mock!(kda::Client::stop_application)
+        .then_output(|| StopApplicationOutput::builder().build());
+    let settings = mocked(&[&describe, &stop]);
+    // A plan made where planning is allowed...
+    let (planner, _d1) = sandbox(
+        policy("mode = \"plan-only\"\n[allow]\napplications = [\"orders-*\"]"),
+        settings.clone(),
+    );
+    let plan = planner
+        .plan_change(
+            &PlanArgs {
+                application: "orders-b".into(),
+                change: Change::Stop { force: false },
+                receipts: vec![receipt("application-lifecycle.md")],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap();
+    assert!(
+        plan.blocked
+            .as_deref()
+            .unwrap_or_default()
+            .contains("plan-only")
+    );
+    let e = planner
+        .apply_change(
+            &ApplyArgs {
+                plan: plan.plan.clone(),
+            },
+            gate,
+            |_| async { Consent::Confirmed },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("mode is plan-only"), "{e}");
+    // ...is refused in read-only mode, which also refuses to plan.
+    let (s, _d2) = sandbox(policy(""), settings);
+    let e = s
+        .apply_change(&ApplyArgs { plan: plan.plan }, gate, |_| async {
+            Consent::Confirmed
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("mode is read-only"), "{e}");
+    let e = s
+        .plan_change(
+            &PlanArgs {
+                application: "orders-b".into(),
+                change: Change::Stop { force: false },
+                receipts: vec![],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("read-only"));
+    assert_eq!(stop.num_calls(), 0, "no mutating request was sent");
+}
+
+#[tokio::test]
+async fn outside_the_allowlist_unread_references_stale_altered_and_declined_plans_change_nothing() {
+    let describe = describe_rule("orders-c", ApplicationStatus::Running, 5);
+    let describe_other = describe_rule("billing", ApplicationStatus::Running, 1);
+    let update = mock!(kda::Client::update_application).then_output(|| {
+        UpdateApplicationOutput::builder()
+            .application_detail(detail("orders-c", ApplicationStatus::Updating, 6))
+            .build()
+    });
+    let (s, _dir) = sandbox(
+        policy(MUTATE),
+        mocked(&[&describe, &describe_other, &update]),
+    );
+    let scale = Change::UpdateParallelism {
+        parallelism: Some(8),
+        parallelism_per_kpu: None,
+        autoscaling: None,
+    };
+    let yes = |_| async { Consent::Confirmed };
+
+    // Outside the allowlist: planned (reading is fine) but refused, naming the rule.
+    let p = s
+        .plan_change(
+            &PlanArgs {
+                application: "billing".into(),
+                change: scale.clone(),
+                receipts: vec![],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap();
+    assert!(
+        p.blocked
+            .as_deref()
+            .unwrap_or_default()
+            .contains("allow.applications")
+    );
+    let e = s
+        .apply_change(&ApplyArgs { plan: p.plan }, gate, yes)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("matches no allow.applications glob"),
+        "{e}"
+    );
+
+    // The gating references were not read: refused, naming them.
+    let p = s
+        .plan_change(
+            &PlanArgs {
+                application: "orders-c".into(),
+                change: scale.clone(),
+                receipts: vec![],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        p.references_to_read,
+        vec!["scaling-decisions.md", "resource-optimization.md"]
+    );
+    let e = s
+        .apply_change(&ApplyArgs { plan: p.plan }, gate, yes)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("scaling-decisions.md and resource-optimization.md read first"),
+        "{e}"
+    );
+
+    let receipts = vec![
+        receipt("scaling-decisions.md"),
+        receipt("resource-optimization.md"),
+    ];
+    let p = s
+        .plan_change(
+            &PlanArgs {
+                application: "orders-c".into(),
+                change: scale.clone(),
+                receipts,
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap();
+    assert!(p.references_to_read.is_empty());
+
+    // Altered plan.
+    let mut altered = p.plan.clone();
+    altered.insert(30, 'Z');
+    let e = s
+        .apply_change(&ApplyArgs { plan: altered }, gate, yes)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("plan refused"), "{e}");
+
+    // Declined consent.
+    let e = s
+        .apply_change(
+            &ApplyArgs {
+                plan: p.plan.clone(),
+            },
+            gate,
+            |_| async { Consent::Declined("declined".into()) },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("did not confirm"), "{e}");
+    // A client that cannot ask gets the command for a person.
+    let e = s
+        .apply_change(
+            &ApplyArgs {
+                plan: p.plan.clone(),
+            },
+            gate,
+            |_| async { Consent::Unavailable },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("msf-mcp apply --plan"), "{e}");
+    assert_eq!(update.num_calls(), 0, "nothing was changed");
+
+    // Stale: the application moved on since planning.
+    let moved = describe_rule("orders-c", ApplicationStatus::Running, 6);
+    let update2 = mock!(kda::Client::update_application).then_output(|| {
+        UpdateApplicationOutput::builder()
+            .application_detail(detail("orders-c", ApplicationStatus::Updating, 7))
+            .build()
+    });
+    let (s2, _d2) = sandbox(policy(MUTATE), mocked(&[&moved, &update2]));
+    let e = s2
+        .apply_change(
+            &ApplyArgs {
+                plan: p.plan.clone(),
+            },
+            gate,
+            yes,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("stale plan"), "{e}");
+    assert_eq!(update2.num_calls(), 0);
+
+    // And the unaltered, fresh, confirmed plan goes through once.
+    let out = s
+        .apply_change(&ApplyArgs { plan: p.plan }, gate, yes)
+        .await
+        .unwrap();
+    assert_eq!(out.operation, "UpdateApplication");
+    assert_eq!(update.num_calls(), 1);
+    let denied = s
+        .audit_log(&AuditArgs {
+            outcome: Some("denied".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .records;
+    assert!(
+        denied.len() >= 5,
+        "every refusal is audited: {}",
+        denied.len()
+    );
+    assert!(audit::verify(s.audit().path()).unwrap().ok());
+}
+
+#[tokio::test]
+async fn aws_failures_are_clear_errors() {
+    let describe = describe_rule("orders-d", ApplicationStatus::Ready, 1);
+    let throttled = mock!(kda::Client::start_application).then_error(|| {
+        StartApplicationError::generic(
+            ErrorMetadata::builder()
+                .code("ThrottlingException")
+                .message("Rate exceeded")
+                .build(),
+        )
+    });
+    let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &throttled]));
+    let p = s
+        .plan_change(
+            &PlanArgs {
+                application: "orders-d".into(),
+                change: start_change(),
+                receipts: vec![receipt("application-lifecycle.md")],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .unwrap();
+    let e = s
+        .apply_change(
+            &ApplyArgs {
+                plan: p.plan.clone(),
+            },
+            gate,
+            |_| async { Consent::Confirmed },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("throttled"), "{e}");
+
+    let describe = describe_rule("orders-d", ApplicationStatus::Ready, 1);
+    let denied = mock!(kda::Client::start_application).then_error(|| {
+        StartApplicationError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("not authorized")
+                .build(),
+        )
+    });
+    let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &denied]));
+    let e = s
+        .apply_change(
+            &ApplyArgs {
+                plan: p.plan.clone(),
+            },
+            gate,
+            |_| async { Consent::Confirmed },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("kinesisanalytics:StartApplication"),
+        "{e}"
+    );
+
+    let describe = describe_rule("orders-d", ApplicationStatus::Ready, 1);
+    let in_use = mock!(kda::Client::start_application).then_error(|| {
+        StartApplicationError::ResourceInUseException(
+            kda::types::error::ResourceInUseException::builder()
+                .message("busy")
+                .build(),
+        )
+    });
+    let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &in_use]));
+    let e = s
+        .apply_change(&ApplyArgs { plan: p.plan }, gate, |_| async {
+            Consent::Confirmed
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("state does not allow"), "{e}");
+    let outcomes = s
+        .audit_log(&AuditArgs {
+            outcome: Some("error".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .records;
+    assert_eq!(outcomes.len(), 1);
+}
+
+// # The CLI: audit verify, invalid policy
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_msf-mcp"))
+}
+
+#[test]
+fn audit_verify_cli_exits_nonzero_naming_the_first_bad_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.jsonl");
+    let a = audit::Audit::open(&path).unwrap();
+    for i in 0..3 {
+        a.append(
+            audit::Entry {
+                kind: "attempt".into(),
+                tool: format!("t{i}"),
+                decision: "allow".into(),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap();
+    }
+    let o = Command::new(bin())
+        .args(["audit", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"t1\"", "\"tX\"");
+    std::fs::write(&path, text).unwrap();
+    let o = Command::new(bin())
+        .args(["audit", "verify"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("first bad record at line 2"));
+}
+
+#[test]
+fn an_invalid_policy_stops_the_server_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("msf-mcp.toml");
+    std::fs::write(&cfg, "mode = \"yolo\"\n").unwrap();
+    let o = crate::util::isolate(&mut Command::new(bin()))
+        .arg("--config")
+        .arg(&cfg)
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not one of read-only, plan-only, mutate"));
+    let o = crate::util::isolate(&mut Command::new(bin()))
+        .env("MSF_MCP_MODE", "root")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[allow(dead_code)]
+fn _assert_send(_: Arc<Sandbox>) {}
