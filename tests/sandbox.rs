@@ -904,3 +904,154 @@ fn an_invalid_policy_stops_the_server_at_start() {
 
 #[allow(dead_code)]
 fn _assert_send(_: Arc<Sandbox>) {}
+
+// # Consent over MCP: server-to-client elicitation
+
+mod consent {
+    use rmcp::{
+        ClientHandler, ErrorData, RoleClient, ServiceExt,
+        model::{
+            CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams,
+            ElicitResult, ElicitationAction, Implementation,
+        },
+        service::RequestContext,
+    };
+    use serde_json::{Value, json};
+
+    use super::*;
+    use msf_mcp::mcp::Server;
+
+    /// A client whose person types `answer` when asked (or has no elicitation at all).
+    #[derive(Clone)]
+    struct Person {
+        answer: Option<&'static str>,
+    }
+
+    impl ClientHandler for Person {
+        fn get_info(&self) -> ClientConfig {
+            ClientConfig::new(
+                ClientCapabilities::builder().enable_elicitation().build(),
+                Implementation::new("person", "0"),
+            )
+        }
+
+        async fn create_elicitation(
+            &self,
+            request: ElicitRequestParams,
+            _: RequestContext<RoleClient>,
+        ) -> Result<ElicitResult, ErrorData> {
+            let asked = serde_json::to_string(&request).unwrap_or_default();
+            assert!(asked.contains("Type the application name"), "{asked}");
+            Ok(match self.answer {
+                Some(a) => ElicitResult::new(ElicitationAction::Accept)
+                    .with_content(json!({"application": a})),
+                None => ElicitResult::new(ElicitationAction::Decline),
+            })
+        }
+    }
+
+    async fn call<C: rmcp::service::Service<RoleClient>>(
+        client: &rmcp::service::RunningService<RoleClient, C>,
+        name: &str,
+        args: Value,
+    ) -> rmcp::model::CallToolResult {
+        client
+            .call_tool(
+                CallToolRequestParams::new(name.to_string())
+                    .with_arguments(args.as_object().cloned().unwrap()),
+            )
+            .await
+            .unwrap()
+    }
+
+    fn text(r: &rmcp::model::CallToolResult) -> String {
+        r.content
+            .iter()
+            .filter_map(|c| c.as_text())
+            .map(|t| t.text.clone())
+            .collect()
+    }
+
+    async fn serve(sandbox: Sandbox) -> Server {
+        Server::new(app().clone()).with_sandbox(Arc::new(sandbox))
+    }
+
+    async fn connect<C: ClientHandler>(
+        server: Server,
+        client: C,
+    ) -> rmcp::service::RunningService<RoleClient, C> {
+        let (a, b) = tokio::io::duplex(256 * 1024);
+        tokio::spawn(async move {
+            let running = server.serve(a).await.unwrap();
+            let _ = running.waiting().await;
+        });
+        client.serve(b).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_person_types_the_name_or_nothing_changes() {
+        let describe = describe_rule("orders-e", ApplicationStatus::Ready, 2);
+        let start = mock!(kda::Client::start_application)
+            .then_output(|| StartApplicationOutput::builder().build());
+        let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &start]));
+        let server = serve(s).await;
+
+        // A person who types the wrong name: nothing changes.
+        let wrong = connect(
+            server.clone(),
+            Person {
+                answer: Some("orders-x"),
+            },
+        )
+        .await;
+        let r = call(
+            &wrong,
+            "msf_read",
+            json!({"reference": "application-lifecycle.md", "max_chars": 50}),
+        )
+        .await;
+        assert_eq!(r.is_error, Some(false));
+        let plan = call(
+            &wrong,
+            "msf_plan_change",
+            json!({"application": "orders-e", "change": {"kind": "start", "restore": "latest"}}),
+        )
+        .await;
+        assert_eq!(plan.is_error, Some(false), "{}", text(&plan));
+        let token = plan.structured_content.unwrap()["plan"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = call(&wrong, "msf_apply_change", json!({"plan": token})).await;
+        assert_eq!(r.is_error, Some(true));
+        assert!(text(&r).contains("did not confirm"), "{}", text(&r));
+        assert_eq!(start.num_calls(), 0);
+
+        // A client that cannot ask a person: refused with the command for a person.
+        let no_person = connect(server.clone(), ()).await;
+        let r = call(&no_person, "msf_apply_change", json!({"plan": token})).await;
+        assert!(text(&r).contains("msf-mcp apply --plan"), "{}", text(&r));
+        assert_eq!(start.num_calls(), 0);
+
+        // The right name: applied once.
+        let right = connect(
+            server.clone(),
+            Person {
+                answer: Some("orders-e"),
+            },
+        )
+        .await;
+        let r = call(&right, "msf_apply_change", json!({"plan": token})).await;
+        assert_eq!(r.is_error, Some(false), "{}", text(&r));
+        assert_eq!(start.num_calls(), 1);
+        let audit = call(&right, "msf_audit_log", json!({"tool": "msf_apply_change"})).await;
+        let records = audit.structured_content.unwrap()["records"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(
+            records, 6,
+            "two refusals and one success, each attempt + outcome"
+        );
+    }
+}
