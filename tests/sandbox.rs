@@ -912,7 +912,7 @@ mod consent {
         ClientHandler, ErrorData, RoleClient, ServiceExt,
         model::{
             CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams,
-            ElicitResult, ElicitationAction, Implementation,
+            ElicitResult, ElicitationAction, Implementation, ProtocolVersion,
         },
         service::RequestContext,
     };
@@ -921,10 +921,18 @@ mod consent {
     use super::*;
     use msf_mcp::mcp::Server;
 
-    /// A client whose person types `answer` when asked (or has no elicitation at all).
+    /// A client whose person types `answer` when asked, speaking protocol `version`.
     #[derive(Clone)]
     struct Person {
         answer: Option<&'static str>,
+        version: ProtocolVersion,
+    }
+
+    fn person(answer: Option<&'static str>) -> Person {
+        Person {
+            answer,
+            version: ProtocolVersion::V_2025_11_25,
+        }
     }
 
     impl ClientHandler for Person {
@@ -933,6 +941,7 @@ mod consent {
                 ClientCapabilities::builder().enable_elicitation().build(),
                 Implementation::new("person", "0"),
             )
+            .with_protocol_version(self.version.clone())
         }
 
         async fn create_elicitation(
@@ -997,13 +1006,7 @@ mod consent {
         let server = serve(s).await;
 
         // A person who types the wrong name: nothing changes.
-        let wrong = connect(
-            server.clone(),
-            Person {
-                answer: Some("orders-x"),
-            },
-        )
-        .await;
+        let wrong = connect(server.clone(), person(Some("orders-x"))).await;
         let r = call(
             &wrong,
             "msf_read",
@@ -1034,13 +1037,7 @@ mod consent {
         assert_eq!(start.num_calls(), 0);
 
         // The right name: applied once.
-        let right = connect(
-            server.clone(),
-            Person {
-                answer: Some("orders-e"),
-            },
-        )
-        .await;
+        let right = connect(server.clone(), person(Some("orders-e"))).await;
         let r = call(&right, "msf_apply_change", json!({"plan": token})).await;
         assert_eq!(r.is_error, Some(false), "{}", text(&r));
         assert_eq!(start.num_calls(), 1);
@@ -1053,5 +1050,39 @@ mod consent {
             records, 6,
             "two refusals and one success, each attempt + outcome"
         );
+    }
+
+    #[tokio::test]
+    async fn stateless_clients_confirm_through_an_input_required_round() {
+        let describe = describe_rule("orders-f", ApplicationStatus::Running, 4);
+        let stop = mock!(kda::Client::stop_application)
+            .then_output(|| StopApplicationOutput::builder().build());
+        let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &stop]));
+        let server = serve(s).await;
+        let receipt = receipt("application-lifecycle.md");
+        let modern = |answer| Person {
+            answer,
+            version: ProtocolVersion::V_2026_07_28,
+        };
+
+        let client = connect(server.clone(), modern(Some("not-it"))).await;
+        let plan = call(
+            &client,
+            "msf_plan_change",
+            json!({"application": "orders-f", "change": {"kind": "stop"}, "receipts": [receipt]}),
+        )
+        .await;
+        let token = plan.structured_content.unwrap()["plan"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let r = call(&client, "msf_apply_change", json!({"plan": token})).await;
+        assert!(text(&r).contains("did not confirm"), "{}", text(&r));
+        assert_eq!(stop.num_calls(), 0);
+
+        let client = connect(server.clone(), modern(Some("orders-f"))).await;
+        let r = call(&client, "msf_apply_change", json!({"plan": token})).await;
+        assert_eq!(r.is_error, Some(false), "{}", text(&r));
+        assert_eq!(stop.num_calls(), 1);
     }
 }

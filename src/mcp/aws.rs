@@ -6,7 +6,11 @@ use std::sync::Arc;
 use rmcp::{
     ErrorData, RoleServer,
     handler::server::common::{schema_for_output, schema_for_type},
-    model::{CallToolResult, ContentBlock, ProgressNotificationParam, Tool, ToolAnnotations},
+    model::{
+        CallToolResponse, CallToolResult, ContentBlock, ElicitRequest, ElicitRequestParams,
+        InputRequest, InputRequests, InputRequiredResult, InputResponses,
+        ProgressNotificationParam, Tool, ToolAnnotations,
+    },
     service::{ElicitationError, RequestContext},
 };
 use schemars::JsonSchema;
@@ -190,14 +194,15 @@ pub async fn call(
     reads: &ReadLog,
     name: &str,
     args: serde_json::Value,
+    input_responses: Option<&InputResponses>,
     context: &RequestContext<RoleServer>,
-) -> Option<Result<CallToolResult, ErrorData>> {
+) -> Option<Result<CallToolResponse, ErrorData>> {
     let gate = |action, receipts: &[String]| app.check_gate(action, receipts, Some(reads));
     macro_rules! parsed {
         ($t:ty) => {
             match parse::<$t>(name, args) {
                 Ok(a) => a,
-                Err(r) => return Some(Ok(*r)),
+                Err(r) => return Some(Ok(CallToolResponse::from(*r))),
             }
         };
     }
@@ -358,9 +363,34 @@ pub async fn call(
         }
         APPLY => {
             let a = parsed!(ApplyArgs);
+            let declared = context
+                .client_capabilities()
+                .is_some_and(|c| c.elicitation.is_some());
+            let stateless = context
+                .protocol_version()
+                .is_some_and(|v| v.as_str() >= "2026-07-28");
+            // Protocol 2026-07-28 forbids server-to-client requests: ask through
+            // an input-required result, and read the answer from the retry.
+            let mrtr_answer = match (
+                declared && stateless,
+                input_responses.and_then(|r| r.get(CONFIRM_KEY)),
+            ) {
+                (true, None) => {
+                    if let Ok(view) = sandbox.preview_apply(&a, gate) {
+                        return Some(Ok(CallToolResponse::from(input_required(&view))));
+                    }
+                    // Refused before asking: the apply below audits the refusal.
+                    Some(Consent::Unavailable)
+                }
+                (true, Some(answer)) => Some(consent_from(answer, &a, sandbox, gate)),
+                (false, _) => None,
+            };
             let elicit = can_elicit(context);
             let peer = context.peer.clone();
             let ask = |view: PlanView| async move {
+                if let Some(consent) = mrtr_answer {
+                    return consent;
+                }
                 if !elicit {
                     return Consent::Unavailable;
                 }
@@ -433,7 +463,70 @@ pub async fn call(
         }
         _ => return None,
     };
-    Some(result)
+    Some(result.map(CallToolResponse::from))
+}
+
+/// Key of the confirmation in an input-required round.
+const CONFIRM_KEY: &str = "confirm";
+
+fn confirmation_message(view: &PlanView) -> String {
+    format!(
+        "msf-mcp wants to apply {} to `{}` ({} risk: {}). Type the application name to confirm.",
+        view.request["operation"].as_str().unwrap_or("a change"),
+        view.application,
+        view.risk,
+        view.risk_reasons.join("; ")
+    )
+}
+
+/// The input-required result that asks the person to type the application name.
+fn input_required(view: &PlanView) -> InputRequiredResult {
+    let schema = serde_json::from_value(serde_json::json!({
+        "type": "object",
+        "properties": {"application": {"type": "string", "description": "Type the application name exactly to apply the change"}},
+        "required": ["application"]
+    }));
+    let mut requests = InputRequests::new();
+    if let Ok(requested_schema) = schema {
+        requests.insert(
+            CONFIRM_KEY.to_string(),
+            InputRequest::Elicitation(ElicitRequest::new(
+                ElicitRequestParams::FormElicitationParams {
+                    meta: None,
+                    message: confirmation_message(view),
+                    requested_schema,
+                },
+            )),
+        );
+    }
+    InputRequiredResult::new(Some(requests), None)
+}
+
+/// Reads the person's answer from an input-required round.
+fn consent_from(
+    answer: &serde_json::Value,
+    a: &ApplyArgs,
+    sandbox: &Sandbox,
+    gate: impl Fn(
+        crate::workflow::gates::Action,
+        &[String],
+    ) -> Result<(), crate::workflow::gates::Refusal>,
+) -> Consent {
+    let Ok(view) = sandbox.preview_apply(a, gate) else {
+        return Consent::Unavailable;
+    };
+    match (
+        answer["action"].as_str(),
+        answer["content"]["application"].as_str(),
+    ) {
+        (Some("accept"), Some(name)) if name.trim() == view.application => Consent::Confirmed,
+        (Some("accept"), Some(name)) => Consent::Declined(format!(
+            "typed `{}`, not the application name",
+            crate::corpus::preview(name, 60)
+        )),
+        (Some(action), _) => Consent::Declined(action.to_string()),
+        _ => Consent::Declined("no answer".into()),
+    }
 }
 
 /// Returns true if and only if the client declared elicitation and the

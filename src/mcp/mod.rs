@@ -127,22 +127,30 @@ impl Server {
     /// when the references could not be loaded.
     pub async fn call(
         &self,
-        name: &str,
-        arguments: Option<rmcp::model::JsonObject>,
+        request: &CallToolRequestParams,
         context: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, ErrorData> {
+    ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.as_ref();
         if !self.tools.iter().any(|t| t.name == name) {
             return Err(self.unknown_tool(name));
         }
         let app = self.app().await?;
-        let args = serde_json::Value::Object(arguments.unwrap_or_default());
+        let args = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
         if let Some(sandbox) = &self.sandbox
-            && let Some(result) =
-                aws::call(sandbox, app, &self.reads, name, args.clone(), context).await
+            && let Some(result) = aws::call(
+                sandbox,
+                app,
+                &self.reads,
+                name,
+                args.clone(),
+                request.input_responses.as_ref(),
+                context,
+            )
+            .await
         {
             return result;
         }
-        match name {
+        let result = match name {
             tools::ROUTE => run(
                 name,
                 args,
@@ -162,7 +170,8 @@ impl Server {
             ),
             tools::REFS => run(name, args, |_: RefsArgs| Ok(app.refs()), render::refs),
             other => Err(self.unknown_tool(other)),
-        }
+        };
+        result.map(CallToolResponse::from)
     }
 
     fn unknown_tool(&self, name: &str) -> ErrorData {
@@ -253,9 +262,7 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(&request.name, request.arguments, &context)
-            .await
-            .map(CallToolResponse::from)
+        self.call(&request, &context).await
     }
 
     async fn list_resources(

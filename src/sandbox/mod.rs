@@ -525,6 +525,29 @@ impl Sandbox {
         })
     }
 
+    /// The checks of `msf_apply_change` that need no AWS call (seal, mode,
+    /// policy, gates), so a person is only asked about a change that can go
+    /// ahead. Refusals are not audited here: the apply that follows audits them.
+    pub fn preview_apply(
+        &self,
+        a: &ApplyArgs,
+        gate: impl Fn(Action, &[String]) -> std::result::Result<(), Refusal>,
+    ) -> Result<PlanView> {
+        let plan = self.plans.open(&a.plan)?;
+        let action = plan.change.action();
+        if self.policy.mode != Mode::Mutate {
+            return Err(Error::Denied(format!(
+                "policy: mode is {}; applying changes needs mutate mode",
+                self.policy.mode.name()
+            )));
+        }
+        self.policy
+            .check_change(action, &plan.application)
+            .map_err(Error::Denied)?;
+        gate(action, &plan.receipts).map_err(|r| Error::Denied(r.to_string()))?;
+        Ok(PlanView::of(&plan))
+    }
+
     /// `msf_apply_change`: checks mode, policy, seal, gates and freshness,
     /// asks for consent through `ask`, then makes the one AWS call.
     pub async fn apply_change<A, AF>(
