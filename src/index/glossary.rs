@@ -171,13 +171,32 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("可观测性", "observability monitoring"),
 ];
 
-/// Returns the English terms for every glossary entry found in `text`,
-/// joined with spaces (empty when the text has no entry).
+/// English abbreviations and their long forms, matched as whole words in
+/// either direction (`EFO` finds `enhanced fan-out` and back).
+const SYNONYMS: &[(&str, &str)] = &[
+    ("efo", "enhanced fan-out"),
+    ("oom", "OutOfMemoryError"),
+    ("cfn", "CloudFormation"),
+    ("iac", "infrastructure as code"),
+];
+
+/// Returns the English terms for every glossary entry and synonym found in
+/// `text`, joined with spaces (empty when there is none).
 pub fn expand(text: &str) -> String {
-    if text.is_ascii() {
-        return String::new();
-    }
+    let lower = text.to_lowercase();
     let mut out = String::new();
+    for (short, long) in SYNONYMS {
+        if has_word(&lower, short) && !lower.contains(&long.to_lowercase()) {
+            out.push(' ');
+            out.push_str(long);
+        } else if lower.contains(&long.to_lowercase()) && !has_word(&lower, short) {
+            out.push(' ');
+            out.push_str(short);
+        }
+    }
+    if text.is_ascii() {
+        return out;
+    }
     for (zh, en) in GLOSSARY {
         if text.contains(zh) {
             out.push(' ');
@@ -187,15 +206,36 @@ pub fn expand(text: &str) -> String {
     out
 }
 
+/// Returns true if and only if `word` occurs in `text` between non-alphanumeric characters.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+            && !text[at + word.len()..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::expand;
+
+    #[test]
+    fn abbreviations_and_long_forms_find_each_other() {
+        assert!(expand("Should I turn on EFO?").contains("enhanced fan-out"));
+        assert!(expand("what does enhanced fan-out cost").contains("efo"));
+        assert_eq!(expand("before the checkpoint"), "");
+    }
 
     #[test]
     fn widens_chinese_questions_with_english_terms() {
         let e = expand("检查点超时了怎么办");
         assert!(e.contains("checkpoint timeout"), "{e}");
         assert!(expand("并行度").contains("parallelism"));
-        assert_eq!(expand("plain English"), "");
+        assert_eq!(expand("plain English words"), "");
     }
 }
