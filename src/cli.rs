@@ -219,11 +219,11 @@ pub enum LogsCommand {
         /// A Logs Insights query.
         #[arg(long)]
         query: Option<String>,
-        /// Start (-1h default).
-        #[arg(long)]
+        /// Start: -1h (default), -15m, -2d, unix seconds or RFC 3339.
+        #[arg(long, allow_hyphen_values = true)]
         start: Option<String>,
-        /// End (now default).
-        #[arg(long)]
+        /// End: now (default), or as --start.
+        #[arg(long, allow_hyphen_values = true)]
         end: Option<String>,
         /// Most rows.
         #[arg(long)]

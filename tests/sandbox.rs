@@ -1086,3 +1086,48 @@ mod consent {
         assert_eq!(stop.num_calls(), 1);
     }
 }
+
+#[test]
+fn cli_twins_reach_moto_through_aws_endpoint_url() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(seed("cli-moto"));
+    let run = |args: &[&str]| {
+        let o = crate::util::isolate(&mut Command::new(bin()))
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("MSF_MCP_AWS_MAX_ATTEMPTS", "1")
+            .env_remove("AWS_PROFILE")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert!(run(&["apps", "list"]).contains("cli-moto\t"));
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["apps", "describe", "cli-moto", "--json"])).unwrap();
+    assert_eq!(v["kpus"]["total"], 4);
+    assert_eq!(v["property_groups"]["app"]["db.password"], "<redacted>");
+    let logs = run(&[
+        "logs",
+        "query",
+        "--application",
+        "cli-moto",
+        "--preset",
+        "errors",
+        "--start",
+        "-1h",
+    ]);
+    assert!(logs.contains("OutOfMemoryError"), "{logs}");
+    let tail = run(&["audit", "tail", "--json"]);
+    let records: serde_json::Value = serde_json::from_str(&tail).unwrap();
+    assert!(records["records"].as_array().unwrap().len() >= 6);
+    assert!(!tail.contains("hunter2"));
+    assert!(run(&["audit", "verify"]).contains("chain verified"));
+}

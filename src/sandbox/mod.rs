@@ -89,6 +89,22 @@ struct Call<'a> {
     mutating: bool,
 }
 
+impl Call<'_> {
+    /// sha256 of each receipt the call presents (plan and apply).
+    fn receipt_digests(&self) -> Vec<String> {
+        self.args
+            .get("receipts")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(|t| hex_sha256(t.as_bytes()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 fn new_audit_id() -> String {
     let mut b = [0u8; 8];
     let _ = getrandom::fill(&mut b);
@@ -171,6 +187,7 @@ impl Sandbox {
             decision: decision.to_string(),
             region: call.region.map(str::to_string),
             profile: call.profile.map(str::to_string),
+            receipts: call.receipt_digests(),
             ..Entry::default()
         }
     }
@@ -573,7 +590,7 @@ impl Sandbox {
                 return self.deny(&call, e.to_string());
             }
         };
-        let args = json!({"plan": a.plan, "application": plan.application, "change": PlanView::of(&plan).change});
+        let args = json!({"plan": a.plan, "application": plan.application, "change": PlanView::of(&plan).change, "receipts": plan.receipts});
         let call = Call {
             tool: "msf_apply_change",
             args,
