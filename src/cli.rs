@@ -23,7 +23,7 @@ use msf_mcp::{
 
 /// msf-mcp: Amazon Managed Service for Apache Flink expertise for AI assistants (MCP over stdio) and for the shell.
 #[derive(Debug, Parser)]
-#[command(name = "msf-mcp", version, about, long_about = None)]
+#[command(name = "msf-mcp", version = env!("MSF_MCP_LONG_VERSION"), about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub source: Source,
@@ -157,6 +157,12 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Check configuration, policy, references, index, audit log, AWS identity and region.
+    Doctor {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure route recall@3, set recall@5 and fact hit@5 on a question set (JSONL).
     Eval {
@@ -301,6 +307,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     let config = cli.source.config()?;
     match &cli.command {
         Command::Serve => anyhow::bail!("serve runs in main"),
+        Command::Doctor { json } => crate::doctor::run(cli, &config, *json),
         Command::Apps { .. }
         | Command::Logs { .. }
         | Command::Plan { .. }

@@ -4,6 +4,7 @@
 
 mod aws_cli;
 mod cli;
+mod doctor;
 mod edge;
 
 use std::process::ExitCode;

@@ -306,3 +306,46 @@ fn unwritable_index_dir_falls_back_to_memory() {
     assert_eq!(v["persisted"], false);
     assert!(v["location"].as_str().unwrap().starts_with("memory"));
 }
+
+#[test]
+fn version_names_the_embedded_corpus_digest() {
+    let o = isolate(&mut Command::new(bin()))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let digest = msf_mcp::corpus::Corpus::embedded().digest().to_string();
+    let out = stdout(&o);
+    assert!(out.contains(&digest[..16]), "{out}");
+    assert!(out.contains("embedded references: 28 files"), "{out}");
+}
+
+#[test]
+fn readme_configuration_snippets_parse() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let mut blocks = 0;
+    for (i, block) in readme.split("```json\n").skip(1).enumerate() {
+        let body = block.split("```").next().unwrap();
+        let v: Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("json block {i}: {e}\n{body}"));
+        let servers = v
+            .get("servers")
+            .or_else(|| v.get("mcpServers"))
+            .expect("servers or mcpServers");
+        assert_eq!(servers["msf"]["command"], "msf-mcp");
+        assert_eq!(servers["msf"]["args"], serde_json::json!(["serve"]));
+        blocks += 1;
+    }
+    assert_eq!(blocks, 3, "VS Code, Kiro, Cursor/Claude Desktop");
+    assert!(readme.contains("claude mcp add msf -- msf-mcp serve"));
+    let toml_block = readme
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    msf_mcp::sandbox::policy::Policy::parse(toml_block, &Default::default())
+        .expect("the README's policy example is valid");
+}

@@ -1131,3 +1131,59 @@ fn cli_twins_reach_moto_through_aws_endpoint_url() {
     assert!(!tail.contains("hunter2"));
     assert!(run(&["audit", "verify"]).contains("chain verified"));
 }
+
+#[test]
+fn doctor_reports_each_check_in_plain_words() {
+    let run = |extra: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new(bin());
+        crate::util::isolate(&mut cmd)
+            .env("AWS_ENDPOINT_URL", &moto().endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("MSF_MCP_AWS_MAX_ATTEMPTS", "1")
+            .env_remove("AWS_PROFILE");
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.arg("--in-memory").args(args).output().unwrap()
+    };
+    let o = run(&[], &["doctor", "--json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let checks: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "references",
+            "index",
+            "policy",
+            "audit",
+            "aws region",
+            "aws identity"
+        ]
+    );
+    assert!(
+        checks[5]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("123456789012")
+    );
+    let o = run(&[("MSF_MCP_MODE", "yolo")], &["doctor"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("fail  policy") && text.contains("not one of read-only"),
+        "{text}"
+    );
+}

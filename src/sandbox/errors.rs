@@ -93,7 +93,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: fmt::Debug,
 {
-    let detail = format!("{}", DisplayErrorContext(err));
+    let full = format!("{}", DisplayErrorContext(err));
+    // The context ends in a Debug dump of the error in parentheses: keep the sentence.
+    let detail = full.split(" (").next().unwrap_or(&full).to_string();
     let lower = detail.to_lowercase();
     // Modeled errors may carry their code only in their type name.
     let code = match err.code() {
@@ -133,7 +135,12 @@ where
         }
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             if lower.contains("credential") {
-                (Kind::Credentials, format!("could not get AWS credentials: {detail}"))
+                (
+                    Kind::Credentials,
+                    format!(
+                        "no usable AWS credentials ({detail}): run `aws configure` or `aws sso login --profile <profile>`, or set AWS_PROFILE / AWS_ACCESS_KEY_ID; no restart is needed"
+                    ),
+                )
             } else {
                 (Kind::Unavailable, format!("AWS could not be reached or answered unexpectedly for {action}: {detail}"))
             }

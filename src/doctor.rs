@@ -1,0 +1,188 @@
+//! `msf-mcp doctor`: checks configuration, policy, references, index, audit
+//! log, AWS identity and region, and says in plain words what is wrong and
+//! how to fix it.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use msf_mcp::{
+    App,
+    config::KnowledgeConfig,
+    corpus::check::{Severity, check},
+    index::Location,
+    sandbox::{args::ContextArgs, audit},
+};
+
+use crate::cli::{Cli, Outcome};
+
+/// One check's result.
+#[derive(Debug, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// `ok`, `warn` or `fail`.
+    pub status: &'static str,
+    /// What was found, and how to fix it when it is not ok.
+    pub detail: String,
+}
+
+fn push(out: &mut Vec<Check>, name: &'static str, status: &'static str, detail: String) {
+    out.push(Check {
+        name,
+        status,
+        detail,
+    });
+}
+
+/// Runs every check; exit 1 when one fails.
+pub fn run(cli: &Cli, config: &KnowledgeConfig, json: bool) -> Result<Outcome> {
+    let mut out = Vec::new();
+    // References and index.
+    let started = Instant::now();
+    match App::load(config) {
+        Ok(app) => {
+            let findings = check(app.corpus());
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            push(
+                &mut out,
+                "references",
+                if errors == 0 { "ok" } else { "warn" },
+                format!(
+                    "{} references from {} (corpus {}){}",
+                    app.corpus().docs().len(),
+                    app.corpus().origin(),
+                    app.corpus().digest().get(..16).unwrap_or_default(),
+                    if errors == 0 {
+                        String::new()
+                    } else {
+                        format!("; {errors} problems: run `msf-mcp refs --check` to see them")
+                    }
+                ),
+            );
+            let (status, detail) = match app.index().location() {
+                Location::Disk { path, built_ms } => (
+                    "ok",
+                    format!(
+                        "{} ({})",
+                        path.display(),
+                        built_ms.map_or("opened".to_string(), |ms| format!("built in {ms} ms"))
+                    ),
+                ),
+                Location::Ram { reason, .. } => (
+                    "warn",
+                    format!(
+                        "kept in memory: {reason}; pass --index-dir to a writable folder to persist it"
+                    ),
+                ),
+            };
+            push(
+                &mut out,
+                "index",
+                status,
+                format!("{detail}; loaded in {} ms", started.elapsed().as_millis()),
+            );
+        }
+        Err(e) => push(
+            &mut out,
+            "references",
+            "fail",
+            format!("{e:#}; check --references / MSF_MCP_REFERENCES"),
+        ),
+    }
+    // Policy, audit and AWS.
+    let key = config.receipt_key.clone().unwrap_or_default();
+    match crate::edge::sandbox(cli.source.config.as_deref(), &key) {
+        Err(e) => push(
+            &mut out,
+            "policy",
+            "fail",
+            format!("{e:#}; fix the policy file (see README, \"Acting on AWS, safely\")"),
+        ),
+        Ok(sandbox) => {
+            let p = sandbox.policy();
+            push(
+                &mut out,
+                "policy",
+                "ok",
+                format!(
+                    "mode {}; may change: {}",
+                    p.mode.name(),
+                    if p.applications.is_empty() {
+                        "nothing (add allow.applications)".to_string()
+                    } else {
+                        p.applications.join(", ")
+                    }
+                ),
+            );
+            match audit::verify(sandbox.audit().path()) {
+                Ok(v) if v.ok() => push(
+                    &mut out,
+                    "audit",
+                    "ok",
+                    format!(
+                        "{}: {} records, chain verified",
+                        sandbox.audit().path().display(),
+                        v.records
+                    ),
+                ),
+                Ok(v) => push(
+                    &mut out,
+                    "audit",
+                    "fail",
+                    format!(
+                        "{}: {}; keep the file for investigation and start a new log (MSF_MCP_AUDIT_LOG)",
+                        sandbox.audit().path().display(),
+                        v.first_bad.map(|b| b.1).unwrap_or_default()
+                    ),
+                ),
+                Err(e) => push(&mut out, "audit", "fail", format!("{e}")),
+            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            match runtime.block_on(sandbox.context(&ContextArgs::default(), false)) {
+                Ok(c) => {
+                    match &c.region {
+                        Some(r) => push(&mut out, "aws region", "ok", r.clone()),
+                        None => push(
+                            &mut out,
+                            "aws region",
+                            "fail",
+                            "no region: set AWS_REGION, or a region in your AWS profile".into(),
+                        ),
+                    }
+                    match (&c.account, &c.identity_error) {
+                        (Some(acct), _) => push(
+                            &mut out,
+                            "aws identity",
+                            "ok",
+                            format!(
+                                "account {acct}, {}",
+                                c.caller_arn.clone().unwrap_or_default()
+                            ),
+                        ),
+                        (None, Some(e)) => push(&mut out, "aws identity", "fail", e.clone()),
+                        (None, None) => {
+                            push(&mut out, "aws identity", "fail", "unknown caller".into())
+                        }
+                    }
+                }
+                Err(e) => push(&mut out, "aws identity", "fail", e.to_string()),
+            }
+        }
+    }
+    let failed = out.iter().any(|c| c.status == "fail");
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for c in &out {
+            println!("{:<5} {:<13} {}", c.status, c.name, c.detail);
+        }
+    }
+    Ok(if failed { Outcome::Failed } else { Outcome::Ok })
+}
