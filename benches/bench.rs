@@ -32,7 +32,11 @@ fn pct(mut xs: Vec<Duration>, q: f64) -> Duration {
 }
 
 fn fmt(d: Duration) -> String {
-    if d < Duration::from_millis(1) { format!("{:.1} µs", d.as_secs_f64() * 1e6) } else { format!("{:.2} ms", d.as_secs_f64() * 1e3) }
+    if d < Duration::from_millis(1) {
+        format!("{:.1} µs", d.as_secs_f64() * 1e6)
+    } else {
+        format!("{:.2} ms", d.as_secs_f64() * 1e3)
+    }
 }
 
 struct Proc {
@@ -42,10 +46,19 @@ struct Proc {
 }
 
 fn spawn(cmd: &mut Command) -> Proc {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let stdin = child.stdin.take().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
-    Proc { child, stdin, stdout }
+    Proc {
+        child,
+        stdin,
+        stdout,
+    }
 }
 
 impl Proc {
@@ -68,7 +81,12 @@ impl Proc {
     fn rss_kb(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse().ok()))
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok())
+            })
             .unwrap_or(0)
     }
 }
@@ -80,7 +98,10 @@ fn init() -> Value {
 
 fn ours() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_msf-mcp"));
-    c.arg("serve").env("MSF_MCP_AUDIT_LOG", std::env::temp_dir().join("msf-bench-audit.jsonl"));
+    c.arg("serve").env(
+        "MSF_MCP_AUDIT_LOG",
+        std::env::temp_dir().join("msf-bench-audit.jsonl"),
+    );
     c
 }
 
@@ -110,10 +131,16 @@ fn main() {
     println!("| measure | result |\n|---|---|");
 
     // Warm the persisted index once.
-    let _ = Command::new(env!("CARGO_BIN_EXE_msf-mcp")).arg("index").output();
+    let _ = Command::new(env!("CARGO_BIN_EXE_msf-mcp"))
+        .arg("index")
+        .output();
 
     let t = initialize_times(ours, 30);
-    println!("| spawn → initialize answered (n=30) | p50 {}, p99 {} |", fmt(pct(t.clone(), 0.5)), fmt(pct(t, 0.99)));
+    println!(
+        "| spawn → initialize answered (n=30) | p50 {}, p99 {} |",
+        fmt(pct(t.clone(), 0.5)),
+        fmt(pct(t, 0.99))
+    );
 
     let mut p = spawn(&mut ours());
     p.send(&init());
@@ -125,8 +152,14 @@ fn main() {
     let rss_start = p.rss_kb();
     let mut id = 10;
     for (tool, args) in [
-        ("msf_search", json!({"query": "checkpoint interval ParallelismPerKPU", "limit": 8})),
-        ("msf_route", json!({"question": "checkpoints take longer than the interval and the job restarts"})),
+        (
+            "msf_search",
+            json!({"query": "checkpoint interval ParallelismPerKPU", "limit": 8}),
+        ),
+        (
+            "msf_route",
+            json!({"question": "checkpoints take longer than the interval and the job restarts"}),
+        ),
     ] {
         let mut times = Vec::new();
         for _ in 0..2_000 {
@@ -136,21 +169,46 @@ fn main() {
             p.recv(id);
             times.push(t.elapsed());
         }
-        println!("| {tool} over stdio (n=2000) | p50 {}, p99 {} |", fmt(pct(times.clone(), 0.5)), fmt(pct(times, 0.99)));
+        println!(
+            "| {tool} over stdio (n=2000) | p50 {}, p99 {} |",
+            fmt(pct(times.clone(), 0.5)),
+            fmt(pct(times, 0.99))
+        );
     }
     for i in 0..6_000 {
         id += 1;
-        let tool = if i % 2 == 0 { "msf_search" } else { "msf_route" };
-        let args = if i % 2 == 0 { json!({"query": format!("kpu {i}")}) } else { json!({"question": format!("scaling {i}")}) };
+        let tool = if i % 2 == 0 {
+            "msf_search"
+        } else {
+            "msf_route"
+        };
+        let args = if i % 2 == 0 {
+            json!({"query": format!("kpu {i}")})
+        } else {
+            json!({"question": format!("scaling {i}")})
+        };
         p.send(&call(id, tool, args));
         p.recv(id);
     }
-    println!("| RSS after start / after 10,000 calls | {:.1} MB / {:.1} MB |", rss_start as f64 / 1024.0, p.rss_kb() as f64 / 1024.0);
+    println!(
+        "| RSS after start / after 10,000 calls | {:.1} MB / {:.1} MB |",
+        rss_start as f64 / 1024.0,
+        p.rss_kb() as f64 / 1024.0
+    );
 
     // Pipelined: write all requests, then read all answers.
     let n = 5_000;
     let t = Instant::now();
-    let writer_input: Vec<String> = (0..n).map(|i| call(100_000 + i, "msf_search", json!({"query": "checkpoint", "limit": 3})).to_string()).collect();
+    let writer_input: Vec<String> = (0..n)
+        .map(|i| {
+            call(
+                100_000 + i,
+                "msf_search",
+                json!({"query": "checkpoint", "limit": 3}),
+            )
+            .to_string()
+        })
+        .collect();
     let mut stdin = p.stdin;
     let writer = std::thread::spawn(move || {
         for line in writer_input {
@@ -170,17 +228,57 @@ fn main() {
     let elapsed = t.elapsed();
     drop(writer.join().unwrap());
     let _ = p.child.wait();
-    println!("| pipelined msf_search over stdio | {:.0} calls/s ({n} calls in {}) |", n as f64 / elapsed.as_secs_f64(), fmt(elapsed));
+    println!(
+        "| pipelined msf_search over stdio | {:.0} calls/s ({n} calls in {}) |",
+        n as f64 / elapsed.as_secs_f64(),
+        fmt(elapsed)
+    );
 
     // In process.
-    let config = KnowledgeConfig { references: None, index_dir: IndexDir::Path(root.join("index")), receipt_key: Some(vec![1; 32]) };
+    let config = KnowledgeConfig {
+        references: None,
+        index_dir: IndexDir::Path(root.join("index")),
+        receipt_key: Some(vec![1; 32]),
+    };
     let app = App::load(&config).unwrap();
     for (name, f) in [
-        ("search in process (n=10000)", Box::new(|| { app.search(&SearchArgs { query: "checkpoint interval ParallelismPerKPU".into(), limit: Some(8), ..Default::default() }).unwrap(); }) as Box<dyn Fn()>),
-        ("route in process (n=10000)", Box::new(|| { app.route(&RouteArgs { question: "checkpoints take longer than the interval".into(), max_refs: None }, None).unwrap(); })),
+        (
+            "search in process (n=10000)",
+            Box::new(|| {
+                app.search(&SearchArgs {
+                    query: "checkpoint interval ParallelismPerKPU".into(),
+                    limit: Some(8),
+                    ..Default::default()
+                })
+                .unwrap();
+            }) as Box<dyn Fn()>,
+        ),
+        (
+            "route in process (n=10000)",
+            Box::new(|| {
+                app.route(
+                    &RouteArgs {
+                        question: "checkpoints take longer than the interval".into(),
+                        max_refs: None,
+                    },
+                    None,
+                )
+                .unwrap();
+            }),
+        ),
     ] {
-        let times: Vec<Duration> = (0..10_000).map(|_| { let t = Instant::now(); f(); t.elapsed() }).collect();
-        println!("| {name} | p50 {}, p99 {} |", fmt(pct(times.clone(), 0.5)), fmt(pct(times, 0.99)));
+        let times: Vec<Duration> = (0..10_000)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect();
+        println!(
+            "| {name} | p50 {}, p99 {} |",
+            fmt(pct(times.clone(), 0.5)),
+            fmt(pct(times, 0.99))
+        );
     }
     let corpus = Corpus::embedded();
     let t = Instant::now();
@@ -200,10 +298,21 @@ fn main() {
     // A Python MCP server from PyPI, for the ratio.
     let py = root.join(".venv-bench/bin/awslabs.aws-documentation-mcp-server");
     if py.exists() {
-        let t = initialize_times(|| { let mut c = Command::new(&py); c.env("FASTMCP_LOG_LEVEL", "ERROR"); c }, 5);
+        let t = initialize_times(
+            || {
+                let mut c = Command::new(&py);
+                c.env("FASTMCP_LOG_LEVEL", "ERROR");
+                c
+            },
+            5,
+        );
         let ours_p50 = pct(initialize_times(ours, 5), 0.5);
         let theirs = pct(t, 0.5);
-        println!("| awslabs.aws-documentation-mcp-server initialize (n=5) | p50 {} ({:.0}× ours) |", fmt(theirs), theirs.as_secs_f64() / ours_p50.as_secs_f64());
+        println!(
+            "| awslabs.aws-documentation-mcp-server initialize (n=5) | p50 {} ({:.0}× ours) |",
+            fmt(theirs),
+            theirs.as_secs_f64() / ours_p50.as_secs_f64()
+        );
     } else {
         println!("| Python peer | not installed: scripts/bench installs it into .venv-bench |");
     }

@@ -50,8 +50,18 @@ pub struct Source {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve MCP over stdio (for Claude Code, Kiro, Cursor, VS Code...).
-    Serve,
+    /// Serve MCP over stdio (Claude Code, Kiro, Cursor, VS Code...), or Streamable HTTP with --http.
+    Serve {
+        /// Serve Streamable HTTP on this address (e.g. 127.0.0.1:8765) at /mcp instead of stdio.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
+        /// Allow a non-loopback --http address (requires MSF_MCP_HTTP_TOKEN).
+        #[arg(long, requires = "http")]
+        allow_remote: bool,
+        /// Browser origin allowed to call /mcp (repeatable), e.g. http://localhost:*.
+        #[arg(long = "allowed-origin", requires = "http")]
+        allowed_origins: Vec<String>,
+    },
     /// Which references answer a question (msf_route). Use `-` to read the question from stdin.
     Route {
         /// The question, task or error message.
@@ -306,7 +316,7 @@ fn cache_home() -> Option<PathBuf> {
 pub fn run(cli: &Cli) -> Result<Outcome> {
     let config = cli.source.config()?;
     match &cli.command {
-        Command::Serve => anyhow::bail!("serve runs in main"),
+        Command::Serve { .. } => anyhow::bail!("serve runs in main"),
         Command::Doctor { json } => crate::doctor::run(cli, &config, *json),
         Command::Apps { .. }
         | Command::Logs { .. }

@@ -39,19 +39,27 @@ pub struct HttpOptions {
 pub async fn bind(addr: SocketAddr, opts: &HttpOptions) -> Result<TcpListener> {
     if !addr.ip().is_loopback() {
         if !opts.allow_remote {
-            bail!("refusing to listen on {addr}: not a loopback address; pass --allow-remote (with MSF_MCP_HTTP_TOKEN) to serve other hosts");
+            bail!(
+                "refusing to listen on {addr}: not a loopback address; pass --allow-remote (with MSF_MCP_HTTP_TOKEN) to serve other hosts"
+            );
         }
         if opts.token.is_none() {
             bail!("--allow-remote needs a bearer token: set MSF_MCP_HTTP_TOKEN");
         }
     }
-    TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
 }
 
 /// Serves until ctrl-c (or the listener fails).
 pub async fn serve(server: Server, listener: TcpListener, opts: HttpOptions) -> Result<()> {
     let local = listener.local_addr()?;
-    let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let mut hosts = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
     hosts.push(local.ip().to_string());
     hosts.push(local.to_string());
     hosts.push(format!("localhost:{}", local.port()));
@@ -82,12 +90,19 @@ pub async fn serve(server: Server, listener: TcpListener, opts: HttpOptions) -> 
 async fn health() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        format!("{{\"status\":\"ok\",\"version\":\"{}\"}}", env!("MSF_MCP_LONG_VERSION")),
+        format!(
+            "{{\"status\":\"ok\",\"version\":\"{}\"}}",
+            env!("MSF_MCP_LONG_VERSION")
+        ),
     )
 }
 
 /// Requires `Authorization: Bearer <token>` when a token is configured.
-async fn bearer(State(token): State<Arc<Option<String>>>, request: Request, next: Next) -> Response {
+async fn bearer(
+    State(token): State<Arc<Option<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(expected) = token.as_deref() else {
         return next.run(request).await;
     };
@@ -100,7 +115,12 @@ async fn bearer(State(token): State<Arc<Option<String>>>, request: Request, next
     if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
         next.run(request).await
     } else {
-        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "missing or wrong bearer token\n").into_response()
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "missing or wrong bearer token\n",
+        )
+            .into_response()
     }
 }
 

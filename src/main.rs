@@ -6,6 +6,7 @@ mod aws_cli;
 mod cli;
 mod doctor;
 mod edge;
+mod http;
 
 use std::process::ExitCode;
 
@@ -18,9 +19,9 @@ use msf_mcp::{App, mcp::Server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(matches!(cli.command, Command::Serve));
+    init_tracing(matches!(cli.command, Command::Serve { .. }));
     let result = match cli.command {
-        Command::Serve => serve(&cli),
+        Command::Serve { .. } => serve(&cli),
         _ => cli::run(&cli),
     };
     match result {
@@ -61,6 +62,23 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
             Ok(app)
         })
         .with_sandbox(sandbox);
+        if let Command::Serve {
+            http: Some(addr),
+            allow_remote,
+            allowed_origins,
+        } = &cli.command
+        {
+            let opts = http::HttpOptions {
+                token: std::env::var("MSF_MCP_HTTP_TOKEN")
+                    .ok()
+                    .filter(|t| !t.is_empty()),
+                allowed_origins: allowed_origins.clone(),
+                allow_remote: *allow_remote,
+            };
+            let listener = http::bind(*addr, &opts).await?;
+            http::serve(server, listener, opts).await?;
+            return Ok(Outcome::Ok);
+        }
         let service = server
             .serve(stdio())
             .await

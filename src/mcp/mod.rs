@@ -104,6 +104,15 @@ impl Server {
         self
     }
 
+    /// A server for a new session: same references, sandbox and tools, its
+    /// own read log. Streamable HTTP calls this once per session.
+    pub fn new_session(&self) -> Server {
+        Server {
+            reads: ReadLog::default(),
+            ..self.clone()
+        }
+    }
+
     /// What this session has read so far.
     pub fn reads(&self) -> &ReadLog {
         &self.reads
