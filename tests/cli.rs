@@ -349,3 +349,33 @@ fn readme_configuration_snippets_parse() {
     msf_mcp::sandbox::policy::Policy::parse(toml_block, &Default::default())
         .expect("the README's policy example is valid");
 }
+
+#[test]
+fn outside_a_checkout_the_index_lives_in_the_user_cache() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let cache = elsewhere.path().join("cache");
+    let run = |args: &[&str]| {
+        isolate(&mut Command::new(bin()))
+            .current_dir(elsewhere.path())
+            .env("XDG_CACHE_HOME", &cache)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["index", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["corpus"], "embedded");
+    assert_eq!(v["persisted"], true);
+    assert!(
+        v["location"]
+            .as_str()
+            .unwrap()
+            .starts_with(cache.join("msf-mcp/index").to_str().unwrap()),
+        "{v}"
+    );
+    let o = run(&["route", "--json", "How many KPUs do I need?"]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!v["read_plan"].as_array().unwrap().is_empty());
+}
