@@ -10,6 +10,7 @@ use serde::Serialize;
 use msf_mcp::{
     App,
     config::KnowledgeConfig,
+    render,
     sandbox::{Consent, Preset, args::*, audit, plan::Change},
 };
 
@@ -54,17 +55,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 cursor: None,
             };
             let out = runtime.block_on(sandbox.list_applications(&a))?;
-            print(*json, &out, |o| {
-                o.applications
-                    .iter()
-                    .map(|x| {
-                        format!(
-                            "{}\t{}\t{}\tv{}\n",
-                            x.name, x.status, x.runtime, x.version_id
-                        )
-                    })
-                    .collect()
-            })
+            print(*json, &out, render::app_list)
         }
         Command::Apps {
             command:
@@ -127,17 +118,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 profile: aws.profile.clone(),
             };
             let out = runtime.block_on(sandbox.logs_query(&a, &no_progress, &never))?;
-            print(*json, &out, |o| {
-                o.rows
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{}\n",
-                            r.fields.values().cloned().collect::<Vec<_>>().join(" | ")
-                        )
-                    })
-                    .collect()
-            })
+            print(*json, &out, render::log_rows)
         }
         Command::Plan {
             application,
@@ -192,22 +173,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 limit: Some(*lines),
                 ..AuditArgs::default()
             })?;
-            print(*json, &out, |o| {
-                o.records
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "#{} {} {} {} {} {}\n",
-                            r.seq,
-                            r.time,
-                            r.entry.kind,
-                            r.entry.tool,
-                            r.entry.decision,
-                            r.entry.outcome.as_deref().unwrap_or("")
-                        )
-                    })
-                    .collect()
-            })
+            print(*json, &out, render::audit_records)
         }
         _ => bail!("not an AWS command"),
     }

@@ -6,6 +6,10 @@ use std::fmt::Write;
 
 use crate::api::{ReadOutput, RefsOutput, RouteOutput, SearchOutput};
 use crate::corpus::check::{Finding, Severity};
+use crate::sandbox::{
+    args::AuditOut,
+    types::{AppList, LogsResult},
+};
 
 /// `msf_route` as text: the read plan, then one block per route.
 pub fn route(out: &RouteOutput) -> String {
@@ -126,4 +130,62 @@ pub fn findings(findings: &[Finding]) -> String {
         let _ = writeln!(s, "{}:{}: {sev}: {}", f.file, f.line, f.message);
     }
     s
+}
+
+/// `msf_list_applications` as text: one application a line.
+pub fn app_list(out: &AppList) -> String {
+    let mut s: String = out
+        .applications
+        .iter()
+        .map(|a| {
+            format!(
+                "{}\t{}\t{}\tv{}\n",
+                a.name, a.status, a.runtime, a.version_id
+            )
+        })
+        .collect();
+    if s.is_empty() {
+        s.push_str("no applications\n");
+    }
+    if let Some(c) = &out.next_cursor {
+        let _ = writeln!(s, "more: cursor {c}");
+    }
+    s
+}
+
+/// Log rows, one a line, fields joined by ` | ` (untrusted text: callers fence it).
+pub fn log_rows(out: &LogsResult) -> String {
+    out.rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}\n",
+                r.fields.values().cloned().collect::<Vec<_>>().join(" | ")
+            )
+        })
+        .collect()
+}
+
+/// Audit records, one a line.
+pub fn audit_records(out: &AuditOut) -> String {
+    let s: String = out
+        .records
+        .iter()
+        .map(|r| {
+            format!(
+                "#{} {} {} {} {} {}\n",
+                r.seq,
+                r.time,
+                r.entry.kind,
+                r.entry.tool,
+                r.entry.decision,
+                r.entry.outcome.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    if s.is_empty() {
+        "no records\n".to_string()
+    } else {
+        s
+    }
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     app::App,
     error::Error,
+    render,
     sandbox::{
         Consent, Sandbox,
         args::*,
@@ -236,19 +237,7 @@ pub async fn call(
             let a = parsed!(ListArgs);
             match sandbox.list_applications(&a).await {
                 Ok(o) => {
-                    let mut text: String = o
-                        .applications
-                        .iter()
-                        .map(|x| {
-                            format!("{} {} {} v{}\n", x.name, x.status, x.runtime, x.version_id)
-                        })
-                        .collect();
-                    if text.is_empty() {
-                        text = "no applications\n".into();
-                    }
-                    if let Some(c) = &o.next_cursor {
-                        text.push_str(&format!("more: cursor {c}\n"));
-                    }
+                    let text = render::app_list(&o);
                     ok(&o, text)
                 }
                 Err(e) => fail(e),
@@ -308,16 +297,7 @@ pub async fn call(
             let cancelled = move || ct.is_cancelled();
             match sandbox.logs_query(&a, &progress, &cancelled).await {
                 Ok(o) => {
-                    let rows: String = o
-                        .rows
-                        .iter()
-                        .map(|r| {
-                            format!(
-                                "{}\n",
-                                r.fields.values().cloned().collect::<Vec<_>>().join(" | ")
-                            )
-                        })
-                        .collect();
+                    let rows = render::log_rows(&o);
                     let text = format!(
                         "{} rows from {} (query {}, {}{})\n{}",
                         o.rows.len(),
@@ -434,29 +414,8 @@ pub async fn call(
             let a = parsed!(AuditArgs);
             match sandbox.audit_log(&a) {
                 Ok(o) => {
-                    let text: String = o
-                        .records
-                        .iter()
-                        .map(|r| {
-                            format!(
-                                "#{} {} {} {} {} {}\n",
-                                r.seq,
-                                r.time,
-                                r.entry.kind,
-                                r.entry.tool,
-                                r.entry.decision,
-                                r.entry.outcome.as_deref().unwrap_or("")
-                            )
-                        })
-                        .collect();
-                    ok(
-                        &o,
-                        if text.is_empty() {
-                            "no records".into()
-                        } else {
-                            text
-                        },
-                    )
+                    let text = render::audit_records(&o);
+                    ok(&o, text)
                 }
                 Err(e) => fail(e),
             }

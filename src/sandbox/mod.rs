@@ -779,17 +779,27 @@ async fn execute(
 
 /// Application names: 1-128 of letters, digits, `_`, `.`, `-` (as AWS allows).
 fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && name
+    check_identifier(
+        "an application name",
+        name,
+        128,
+        "; list them with msf_list_applications",
+    )
+}
+
+/// Checks an AWS resource name: 1-`max` of letters, digits, `_`, `.`, `-`.
+pub(crate) fn check_identifier(what: &str, value: &str, max: usize, hint: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= max
+        && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
     if ok {
         Ok(())
     } else {
         Err(Error::InvalidInput(format!(
-            "`{}` is not an application name (1-128 of A-Z a-z 0-9 _ . -); list them with msf_list_applications",
-            crate::corpus::preview(name, 80)
+            "`{}` is not {what} (1-{max} of A-Z a-z 0-9 _ . -){hint}",
+            crate::corpus::preview(value, 80)
         )))
     }
 }

@@ -448,19 +448,7 @@ pub fn compute(
 }
 
 fn check_snapshot_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 256
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!(
-            "snapshot name `{}` must be 1-256 of A-Z a-z 0-9 _ . -",
-            crate::corpus::preview(name, 60)
-        )))
-    }
+    super::check_identifier("a snapshot name", name, 256, "")
 }
 
 fn line(field: &str, from: &str, to: &str) -> DiffLine {
@@ -612,7 +600,7 @@ mod tests {
             vec![],
         )
         .unwrap_err();
-        assert!(e.to_string().contains("snapshot name"));
+        assert!(e.to_string().contains("not a snapshot name"));
     }
 
     #[test]
