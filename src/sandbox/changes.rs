@@ -1,0 +1,289 @@
+//! Changes: plans (no side effect) and their apply, after policy, seal,
+//! gates, freshness and a person's consent.
+
+use serde_json::json;
+
+use super::{
+    Call, Consent, Sandbox,
+    args::*,
+    aws, check_name,
+    errors::AwsResult,
+    flink,
+    plan::{self, Plan, PlanView},
+    policy::Mode,
+    types::*,
+};
+use crate::{
+    error::{Error, Result},
+    workflow::gates::{Action, Refusal},
+};
+
+impl Sandbox {
+    /// `msf_plan_change`: describes the application, computes and seals the
+    /// plan. No side effect. `gate` says which references are still unread.
+    pub async fn plan_change(
+        &self,
+        a: &PlanArgs,
+        gate: impl Fn(Action, &[String]) -> std::result::Result<(), Refusal>,
+    ) -> Result<PlanOut> {
+        check_name(&a.application)?;
+        let call = Call {
+            tool: "msf_plan_change",
+            args: json!(a),
+            profile: a.profile.as_deref(),
+            region: a.region.as_deref(),
+            mutating: false,
+        };
+        if self.policy.mode == Mode::ReadOnly {
+            return self.deny(&call, "policy: mode is read-only; plans need plan-only or mutate (MSF_MCP_MODE or the policy file)".into());
+        }
+        let action = a.change.action();
+        let max_p = self.policy.limits.max_parallelism;
+        let view = self
+            .door(call, |config| async move {
+                let client = aws::msf_client(&self.aws, &config);
+                let (detail, ids) = flink::describe(&client, &a.application).await?;
+                Ok((flink::view(&detail, false), ids))
+            })
+            .await?;
+        let plan = plan::compute(
+            &view,
+            a.change.clone(),
+            max_p,
+            a.region.clone(),
+            a.profile.clone(),
+            a.receipts.clone(),
+        )?;
+        let token = self.plans.seal(&plan)?;
+        let references_to_read = match gate(action, &a.receipts) {
+            Ok(()) => Vec::new(),
+            Err(r) => r.missing.iter().map(|m| m.reference.clone()).collect(),
+        };
+        let blocked = match (
+            self.policy.mode,
+            self.policy.check_change(action, &a.application),
+        ) {
+            (Mode::PlanOnly, _) => Some(
+                "policy: mode is plan-only; a person must apply it where mutate mode is configured"
+                    .to_string(),
+            ),
+            (_, Err(rule)) => Some(rule),
+            _ => None,
+        };
+        Ok(PlanOut {
+            apply_command: format!("msf-mcp apply --plan '{token}'"),
+            plan: token,
+            summary: PlanView::of(&plan),
+            references_to_read,
+            blocked,
+        })
+    }
+
+    /// The checks of `msf_apply_change` that need no AWS call (seal, mode,
+    /// policy, gates), so a person is only asked about a change that can go
+    /// ahead. Refusals are not audited here: the apply that follows audits them.
+    pub fn preview_apply(
+        &self,
+        a: &ApplyArgs,
+        gate: impl Fn(Action, &[String]) -> std::result::Result<(), Refusal>,
+    ) -> Result<PlanView> {
+        let plan = self.plans.open(&a.plan)?;
+        let action = plan.change.action();
+        if self.policy.mode != Mode::Mutate {
+            return Err(Error::Denied(format!(
+                "policy: mode is {}; applying changes needs mutate mode",
+                self.policy.mode.name()
+            )));
+        }
+        self.policy
+            .check_change(action, &plan.application)
+            .map_err(Error::Denied)?;
+        gate(action, &plan.receipts).map_err(|r| Error::Denied(r.to_string()))?;
+        Ok(PlanView::of(&plan))
+    }
+
+    /// `msf_apply_change`: checks mode, policy, seal, gates and freshness,
+    /// asks for consent through `ask`, then makes the one AWS call.
+    pub async fn apply_change<A, AF>(
+        &self,
+        a: &ApplyArgs,
+        gate: impl Fn(Action, &[String]) -> std::result::Result<(), Refusal>,
+        ask: A,
+    ) -> Result<ApplyOut>
+    where
+        A: FnOnce(PlanView) -> AF,
+        AF: Future<Output = Consent>,
+    {
+        let plan: Plan = match self.plans.open(&a.plan) {
+            Ok(p) => p,
+            Err(e) => {
+                let call = Call {
+                    tool: "msf_apply_change",
+                    args: json!({"plan": "<unreadable>"}),
+                    profile: None,
+                    region: None,
+                    mutating: true,
+                };
+                return self.deny(&call, e.to_string());
+            }
+        };
+        let args = json!({"plan": a.plan, "application": plan.application, "change": PlanView::of(&plan).change, "receipts": plan.receipts});
+        let call = Call {
+            tool: "msf_apply_change",
+            args,
+            profile: plan.profile.as_deref(),
+            region: plan.region.as_deref(),
+            mutating: true,
+        };
+        let action = plan.change.action();
+        if self.policy.mode != Mode::Mutate {
+            return self.deny(
+                &call,
+                format!(
+                    "policy: mode is {}; applying changes needs mutate mode",
+                    self.policy.mode.name()
+                ),
+            );
+        }
+        if let Err(rule) = self.policy.check_change(action, &plan.application) {
+            return self.deny(&call, rule);
+        }
+        if let Err(refusal) = gate(action, &plan.receipts) {
+            return self.deny(&call, refusal.to_string());
+        }
+        // Freshness: the application must still be at the planned version.
+        let app_name = plan.application.clone();
+        let app_name = &app_name;
+        let view = self
+            .door(
+                Call {
+                    tool: "msf_apply_change/describe",
+                    args: json!({"application": plan.application}),
+                    profile: call.profile,
+                    region: call.region,
+                    mutating: false,
+                },
+                |config| async move {
+                    let client = aws::msf_client(&self.aws, &config);
+                    let (detail, ids) = flink::describe(&client, app_name).await?;
+                    Ok((flink::view(&detail, true), ids))
+                },
+            )
+            .await?;
+        let current = &view;
+        if current.version_id != plan.version_id {
+            return self.deny(&call, format!(
+                "stale plan: `{}` is now at version {} (planned against {}); plan the change again",
+                plan.application, current.version_id, plan.version_id
+            ));
+        }
+        match ask(PlanView::of(&plan)).await {
+            Consent::Confirmed => {}
+            Consent::Declined(why) => {
+                return self.deny(
+                    &call,
+                    format!("not applied: the person did not confirm ({why}); nothing was changed"),
+                );
+            }
+            Consent::Unavailable => {
+                return self.deny(&call, format!(
+                    "this client cannot ask a person to confirm, so the change was not applied. A person can apply it from a terminal: msf-mcp apply --plan '{}'",
+                    a.plan
+                ));
+            }
+        }
+        let operation = plan.request["operation"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let current_view = view;
+        let token = current_view
+            .conditional_token
+            .clone()
+            .or(plan.conditional_token.clone());
+        let (change, name, version) = (
+            plan.change.clone(),
+            plan.application.clone(),
+            plan.version_id,
+        );
+        let (ids, audit_id) = self
+            .door_with_id(call, |config| async move {
+                let client = aws::msf_client(&self.aws, &config);
+                let ids = execute(
+                    &client,
+                    &name,
+                    version,
+                    token.as_deref(),
+                    &change,
+                    &current_view,
+                )
+                .await?;
+                Ok((ids.clone(), ids))
+            })
+            .await?;
+        Ok(ApplyOut {
+            application: plan.application,
+            operation,
+            request_ids: ids,
+            status: "submitted".into(),
+            audit_id,
+        })
+    }
+}
+
+/// Makes the planned call.
+async fn execute(
+    client: &aws_sdk_kinesisanalyticsv2::Client,
+    name: &str,
+    version: i64,
+    token: Option<&str>,
+    change: &plan::Change,
+    current: &AppView,
+) -> AwsResult<Vec<String>> {
+    use plan::Change as C;
+    match change {
+        C::Start {
+            restore,
+            allow_non_restored_state,
+        } => flink::start(client, name, restore, *allow_non_restored_state).await,
+        C::Stop { force } => flink::stop(client, name, *force).await,
+        C::CreateSnapshot { name: s } => flink::create_snapshot(client, name, s).await,
+        C::DeleteSnapshot { name: s } => flink::delete_snapshot(client, name, s).await,
+        C::Rollback {} => flink::rollback(client, name, version).await,
+        C::UpdateParallelism {
+            parallelism,
+            parallelism_per_kpu,
+            autoscaling,
+        } => {
+            let p = current.parallelism.clone();
+            let update = flink::Update {
+                parallelism: Some((
+                    parallelism.unwrap_or(p.parallelism),
+                    parallelism_per_kpu.unwrap_or(p.parallelism_per_kpu),
+                    autoscaling.unwrap_or(p.autoscaling),
+                )),
+                properties: None,
+            };
+            flink::update(client, name, version, token, &update).await
+        }
+        C::UpdateProperties { group, key, value } => {
+            // UpdateApplication replaces every group: start from the current values.
+            let mut groups = current.property_groups.clone();
+            groups
+                .entry(group.clone())
+                .or_default()
+                .insert(key.clone(), value.clone());
+            flink::update(
+                client,
+                name,
+                version,
+                token,
+                &flink::Update {
+                    parallelism: None,
+                    properties: Some(groups),
+                },
+            )
+            .await
+        }
+    }
+}
