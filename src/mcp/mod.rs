@@ -9,6 +9,7 @@
 pub mod aws;
 mod complete;
 mod prompts;
+mod reply;
 mod resources;
 mod skills;
 pub mod tools;
@@ -21,17 +22,16 @@ use rmcp::{
     ErrorData, RoleServer, ServerHandler,
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
-        CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse,
-        GetSkillRequestParams, GetSkillResult, Implementation, ListPromptsResult,
-        ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult, ListToolsResult,
-        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-        ServerCapabilities, ServerConfig, Tool,
+        CompleteResult, GetPromptRequestParams, GetPromptResponse, GetSkillRequestParams,
+        GetSkillResult, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+        ListResourcesResult, ListSkillsResult, ListToolsResult, PaginatedRequestParams,
+        ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig, Tool,
     },
     service::RequestContext,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{api::*, app::App, error::Error, render, sandbox::Sandbox, workflow::ReadLog};
+use crate::{api::*, app::App, render, sandbox::Sandbox, workflow::ReadLog};
 
 /// What every client is told at initialize: the load-references-first rule.
 pub const INSTRUCTIONS: &str = "msf-mcp is the reference library for Amazon Managed Service for Apache Flink (MSF). \
@@ -208,32 +208,14 @@ where
     A: DeserializeOwned,
     O: Serialize,
 {
-    let parsed: A = match serde_json::from_value(args) {
+    let parsed: A = match reply::parse(name, args) {
         Ok(a) => a,
-        Err(e) => {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
-                "invalid arguments for {name}: {e}; see the tool's input schema"
-            ))]));
-        }
+        Err(r) => return Ok(*r),
     };
     match tool(parsed) {
-        Ok(out) => {
-            let structured = serde_json::to_value(&out)
-                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-            let mut result = CallToolResult::structured(structured);
-            result.content = vec![ContentBlock::text(text(&out))];
-            Ok(result)
-        }
-        Err(e) if e.is_caller_error() => Ok(CallToolResult::error(vec![ContentBlock::text(
-            e.to_string(),
-        )])),
-        Err(e) => Err(internal(e)),
+        Ok(out) => reply::ok(&out, text(&out)),
+        Err(e) => reply::fail(e),
     }
-}
-
-fn internal(e: Error) -> ErrorData {
-    tracing::error!(error = %e, "tool failed");
-    ErrorData::internal_error(e.to_string(), None)
 }
 
 impl ServerHandler for Server {

@@ -72,15 +72,35 @@ fn tool(
     input: Arc<rmcp::model::JsonObject>,
     output: Arc<rmcp::model::JsonObject>,
 ) -> Tool {
+    annotated(
+        name,
+        title,
+        description,
+        (input, output),
+        (true, false, true, false),
+    )
+}
+
+/// The four annotation hints: read-only, destructive, idempotent, open-world.
+pub(super) type Hints = (bool, bool, bool, bool);
+
+/// A tool with its schemas and all four annotations set explicitly.
+pub(super) fn annotated(
+    name: &'static str,
+    title: &str,
+    description: &'static str,
+    (input, output): (Arc<rmcp::model::JsonObject>, Arc<rmcp::model::JsonObject>),
+    (read_only, destructive, idempotent, open_world): Hints,
+) -> Tool {
     Tool::new(name, description, input)
         .with_title(title)
         .with_raw_output_schema(output)
         .with_annotations(
             ToolAnnotations::with_title(title)
-                .read_only(true)
-                .destructive(false)
-                .idempotent(true)
-                .open_world(false),
+                .read_only(read_only)
+                .destructive(destructive)
+                .idempotent(idempotent)
+                .open_world(open_world),
         )
 }
 
