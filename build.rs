@@ -40,6 +40,15 @@ fn main() -> io::Result<()> {
         corpus.update([0]);
     }
     code.push_str("];\n");
+    let facts = dir.join("facts.toml");
+    if facts.is_file() {
+        code.push_str(&format!(
+            "/// The canonical facts table embedded at build time.\npub(crate) static FACTS: Option<&str> = Some(include_str!({:?}));\n",
+            facts.display().to_string()
+        ));
+    } else {
+        code.push_str("/// No facts table was present at build time.\npub(crate) static FACTS: Option<&str> = None;\n");
+    }
     let digest = hex(&corpus.finalize());
     println!("cargo:rustc-env=MSF_MCP_CORPUS_DIGEST={digest}");
     println!(

@@ -92,6 +92,15 @@ pub struct SearchArgs {
     pub snippet_chars: Option<usize>,
 }
 
+/// A page that supports a section's facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceRef {
+    /// Title.
+    pub title: String,
+    /// URL.
+    pub url: String,
+}
+
 /// One matching section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Hit {
@@ -111,6 +120,8 @@ pub struct Hit {
     pub text: String,
     /// True when `text` was cut; read the whole section with `msf_read`.
     pub truncated: bool,
+    /// Pages to cite beside `reference#anchor`.
+    pub sources: Vec<SourceRef>,
 }
 
 /// Output of `msf_search`.
@@ -152,6 +163,9 @@ pub struct TocEntry {
     pub anchor: String,
     /// First and last line of the section.
     pub lines: [usize; 2],
+    /// Its sources.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRef>,
 }
 
 /// Output of `msf_read`.
@@ -177,6 +191,15 @@ pub struct ReadOutput {
     pub truncated: bool,
     /// Hex sha256 of the whole reference file.
     pub sha256: String,
+    /// Date last checked against its sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
+    /// Runtimes and releases checked against.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+    /// Sources of the section read (whole reference: see `toc`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRef>,
     /// Sealed proof of this read (reference, sha256, section, time); pass it in `receipts` to change tools.
     pub receipt: String,
     /// The reference's headings.

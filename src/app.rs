@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     api::*,
     config::{IndexDir, KnowledgeConfig},
-    corpus::{Corpus, Doc, preview},
+    corpus::{Corpus, Doc, SOURCES_PREFIX, Section, preview},
     error::{Error, Result},
     index::{SearchIndex, Terms},
     route::{self, RouteTable},
@@ -119,17 +119,18 @@ impl App {
             let Some(section) = doc.sections.get(h.section) else {
                 continue;
             };
-            let full = doc.section_text(section);
-            let (text, truncated) = cut(full, HIT_TEXT_CHARS);
+            let full = without_sources(doc.section_text(section));
+            let (text, truncated) = cut(&full, HIT_TEXT_CHARS);
             hits.push(Hit {
                 reference: doc.name.clone(),
                 heading_path: section.path.join(" > "),
                 anchor: section.anchor.clone(),
                 lines: [section.lines.0, section.lines.1],
                 score: (h.score * 1000.0).round() / 1000.0,
-                snippet: self.index.snippet(&terms, body_of(full), snippet_chars),
+                snippet: self.index.snippet(&terms, body_of(&full), snippet_chars),
                 text,
                 truncated,
+                sources: source_refs(section),
             });
         }
         Ok(SearchOutput {
@@ -148,12 +149,12 @@ impl App {
             DEFAULT_READ_CHARS,
             MAX_READ_CHARS,
         )?;
-        let (whole, section_anchor) = match &args.section {
+        let (whole, section_anchor, sources) = match &args.section {
             Some(wanted) => {
                 let s = find_section(doc, wanted)?;
-                (doc.section_text(s), Some(s.anchor.clone()))
+                (doc.section_text(s), Some(s.anchor.clone()), source_refs(s))
             }
-            None => (doc.source.as_str(), None),
+            None => (doc.source.as_str(), None, Vec::new()),
         };
         let total_chars = whole.chars().count();
         let offset = args.offset.unwrap_or(0);
@@ -175,6 +176,9 @@ impl App {
             truncated: next_offset.is_some(),
             next_offset,
             sha256: doc.sha256.clone(),
+            verified: doc.front.verified.clone(),
+            versions: doc.front.versions.clone(),
+            sources,
             receipt: self
                 .sealer
                 .issue(&doc.name, &doc.sha256, section_anchor.as_deref()),
@@ -187,6 +191,7 @@ impl App {
                     heading: s.heading.clone(),
                     anchor: s.anchor.clone(),
                     lines: [s.lines.0, s.lines.1],
+                    sources: source_refs(s),
                 })
                 .collect(),
         })
@@ -222,6 +227,43 @@ impl App {
                 .collect(),
         }
     }
+}
+
+/// The Sources links of `section`, as the tools return them.
+fn source_refs(section: &Section) -> Vec<SourceRef> {
+    section
+        .sources
+        .as_ref()
+        .map(|src| {
+            src.links
+                .iter()
+                .map(|l| SourceRef {
+                    title: l.title.clone(),
+                    url: l.url.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A section's markdown without its Sources paragraph (the hit carries the
+/// links in `sources`, so the text and snippet stay about the subject).
+fn without_sources(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(SOURCES_PREFIX) {
+            skipping = true;
+        } else if skipping && line.trim().is_empty() {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
 }
 
 /// Checks a question or query: not empty, not over [`MAX_QUERY_BYTES`], has a searchable term.

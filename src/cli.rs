@@ -15,7 +15,7 @@ use msf_mcp::{
     App,
     api::{ReadArgs, RouteArgs, SearchArgs},
     config::{IndexDir, KnowledgeConfig, default_index_dir},
-    corpus::{self, Corpus, check::Severity},
+    corpus::Corpus,
     eval,
     index::{Location, SearchIndex},
     render,
@@ -110,10 +110,22 @@ pub enum Command {
     },
     /// List the references (msf_refs), or check them with --check.
     Refs {
-        /// Report malformed front matter, duplicate anchors and broken links; exit 1 on errors.
+        /// Check the references (front matter, links, anchors, Sources paragraphs, `verified`, contradictions with facts.toml); exit 1 on errors.
         #[arg(long)]
         check: bool,
+        /// With --check: errors listed in this file (`rule subject` a line) are pending, not failing; a line that matches no error fails.
+        #[arg(long, value_name = "FILE", requires = "check")]
+        baseline: Option<PathBuf>,
+        /// With --check: write every current error to FILE as a baseline (when a new rule is introduced).
+        #[arg(long, value_name = "FILE", requires = "check")]
+        write_baseline: Option<PathBuf>,
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The canonical facts table: runtimes, connector releases per runtime, KPU shape, quotas, limits, prices, metrics, each with its sources.
+    Facts {
+        /// Print the table as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -370,34 +382,25 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let out = app.read(&args)?;
             print(*json, &out, render::read)
         }
-        Command::Refs { check, json } => {
+        Command::Refs {
+            check,
+            baseline,
+            write_baseline,
+            json,
+        } => {
             if *check {
                 let corpus = load_corpus(&config)?;
-                let findings = corpus::check::check(&corpus);
-                let errors = findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .count();
-                if *json {
-                    emit(&serde_json::to_string_pretty(&findings)?)?;
-                } else {
-                    let mut text = render::findings(&findings);
-                    text.push_str(&format!(
-                        "{} references checked: {errors} errors, {} warnings\n",
-                        corpus.docs().len(),
-                        findings.len() - errors
-                    ));
-                    emit(&text)?;
-                }
-                return Ok(if errors > 0 {
-                    Outcome::Failed
-                } else {
-                    Outcome::Ok
-                });
+                return crate::refs_cli::check(
+                    &corpus,
+                    baseline.as_deref(),
+                    write_baseline.as_deref(),
+                    *json,
+                );
             }
             let app = load(&config)?;
             print(*json, &app.refs(), render::refs)
         }
+        Command::Facts { json } => crate::refs_cli::show(&load_corpus(&config)?, *json),
         Command::Index { force, json } => index(&config, *force, *json),
         Command::Eval { file, json } => {
             let text = std::fs::read_to_string(file)
@@ -501,7 +504,7 @@ fn print<T: Serialize>(json: bool, out: &T, text: impl FnOnce(&T) -> String) -> 
 }
 
 /// Writes to stdout, ending with exactly one newline.
-fn emit(text: &str) -> Result<()> {
+pub(crate) fn emit(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(text.trim_end().as_bytes())?;
     out.write_all(b"\n")?;

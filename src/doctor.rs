@@ -10,7 +10,7 @@ use serde::Serialize;
 use msf_mcp::{
     App,
     config::KnowledgeConfig,
-    corpus::check::{Severity, check},
+    corpus::{Corpus, check::Severity, provenance},
     index::Location,
     sandbox::{args::ContextArgs, audit},
 };
@@ -28,6 +28,39 @@ pub struct Check {
     pub detail: String,
 }
 
+/// When the references were last checked against their sources: warns when
+/// the oldest `verified` date is more than `STALE_AFTER_DAYS` old, or missing.
+pub fn corpus_age(corpus: &Corpus, today: i64) -> (&'static str, String) {
+    let dated: Vec<(i64, &str)> = corpus
+        .docs()
+        .iter()
+        .filter_map(|d| {
+            let v = d.front.verified.as_deref()?;
+            Some((provenance::days_from_iso_date(v)?, d.name.as_str()))
+        })
+        .collect();
+    let undated = corpus.docs().len() - dated.len();
+    let Some((oldest, name)) = dated.iter().min().copied() else {
+        return (
+            "warn",
+            "no reference carries a `verified` date: nobody can tell when they were checked".into(),
+        );
+    };
+    let age = today - oldest;
+    let mut detail = format!("oldest verified reference: {name}, {age} days ago");
+    if undated > 0 {
+        detail.push_str(&format!("; {undated} references without a `verified` date"));
+    }
+    if age > provenance::STALE_AFTER_DAYS {
+        detail.push_str(&format!(
+            " (more than {} days): facts may be out of date; use a newer msf-mcp",
+            provenance::STALE_AFTER_DAYS
+        ));
+        return ("warn", detail);
+    }
+    (if undated > 0 { "warn" } else { "ok" }, detail)
+}
+
 fn push(out: &mut Vec<Check>, name: &'static str, status: &'static str, detail: String) {
     out.push(Check {
         name,
@@ -43,7 +76,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig, json: bool) -> Result<Outcome> {
     let started = Instant::now();
     match App::load(config) {
         Ok(app) => {
-            let findings = check(app.corpus());
+            let findings = msf_mcp::facts::check_corpus(app.corpus(), provenance::today());
             let errors = findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
@@ -64,6 +97,8 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig, json: bool) -> Result<Outcome> {
                     }
                 ),
             );
+            let (status, detail) = corpus_age(app.corpus(), provenance::today());
+            push(&mut out, "corpus age", status, detail);
             let (status, detail) = match app.index().location() {
                 Location::Disk { path, built_ms } => (
                     "ok",

@@ -3,7 +3,10 @@
 //!
 //! # Layout
 //! - [`corpus`]: markdown references (embedded or from a folder) parsed into
-//!   documents with front matter and heading-delimited sections; `refs --check`.
+//!   documents with front matter and heading-delimited sections, each with its
+//!   `Sources:` links; `refs --check` and its baseline.
+//! - [`facts`]: the canonical facts table (`references/facts.toml`) and the
+//!   contradictions between it and the references.
 //! - [`index`]: the tantivy index over sections, its identifier- and CJK-aware
 //!   analyzer, and its atomic on-disk persistence.
 //! - [`route`]: which references answer a question.
@@ -22,6 +25,7 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod facts;
 pub mod index;
 pub mod mcp;
 pub mod render;

@@ -7,6 +7,7 @@ mod cli;
 mod doctor;
 mod edge;
 mod http;
+mod refs_cli;
 
 use std::process::ExitCode;
 

@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::api::{ReadOutput, RefsOutput, RouteOutput, SearchOutput};
+use crate::api::{ReadOutput, RefsOutput, RouteOutput, SearchOutput, SourceRef};
 use crate::corpus::check::{Finding, Severity};
+use crate::facts::Facts;
 use crate::sandbox::{
     args::AuditOut,
     types::{AppList, LogsResult},
@@ -74,6 +75,9 @@ pub fn search(out: &SearchOutput) -> String {
             h.heading_path
         );
         let _ = writeln!(s, "{}", h.text.trim_end());
+        if !h.sources.is_empty() {
+            let _ = writeln!(s, "sources: {}", compact_sources(&h.sources));
+        }
         if h.truncated {
             let _ = writeln!(
                 s,
@@ -94,12 +98,16 @@ pub fn read(out: &ReadOutput) -> String {
     };
     let _ = writeln!(
         s,
-        "{what} — {} (chars {}-{} of {}, sha256 {})\n",
+        "{what} — {} (chars {}-{} of {}, sha256 {}{})\n",
         out.title,
         out.offset,
         out.offset + out.content.chars().count(),
         out.total_chars,
-        out.sha256.get(..12).unwrap_or(&out.sha256)
+        out.sha256.get(..12).unwrap_or(&out.sha256),
+        out.verified
+            .as_deref()
+            .map(|v| format!(", verified {v}"))
+            .unwrap_or_default()
     );
     s.push_str(out.content.trim_end());
     s.push('\n');
@@ -107,6 +115,107 @@ pub fn read(out: &ReadOutput) -> String {
         let _ = writeln!(s, "\n[more follows: call again with offset {next}]");
     }
     let _ = writeln!(s, "\nreceipt: {}", out.receipt);
+    s
+}
+
+/// Source links in one line: URLs without the scheme, separated by `; `.
+pub fn compact_sources(sources: &[SourceRef]) -> String {
+    sources
+        .iter()
+        .map(|x| x.url.trim_start_matches("https://"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The canonical facts table as text: one block per kind, one line per entry.
+pub fn facts(f: &Facts) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Canonical MSF facts (verified {})", f.verified);
+    let _ = writeln!(s, "\nRuntimes");
+    for r in &f.runtime {
+        let status = serde_json::to_value(r.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let java = if r.java.is_empty() {
+            String::new()
+        } else {
+            format!("Java {}", r.java.join("/"))
+        };
+        let _ = writeln!(
+            s,
+            "  {:<20} Flink {:<5} {java:<10} {status}{}",
+            r.id,
+            r.flink,
+            r.note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(s, "\nConnectors (releases AWS lists per runtime)");
+    for c in &f.connector {
+        let per: Vec<String> = c
+            .versions
+            .iter()
+            .map(|(rt, v)| format!("{rt} {}", v.join("/")))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {} {}:{} — {}",
+            c.name,
+            c.group,
+            c.artifact,
+            per.join(", ")
+        );
+    }
+    let _ = writeln!(s, "\nFacts");
+    for x in &f.fact {
+        let mut extra = Vec::new();
+        if let Some(r) = &x.region {
+            extra.push(r.clone());
+        }
+        if let Some(q) = &x.quota_code {
+            extra.push(q.clone());
+        }
+        if let Some(a) = x.adjustable {
+            extra.push(if a { "adjustable" } else { "not adjustable" }.to_string());
+        }
+        let _ = writeln!(
+            s,
+            "  {:<28} {}{}{} — {}",
+            x.id,
+            x.value,
+            x.unit
+                .as_deref()
+                .map(|u| format!(" {u}"))
+                .unwrap_or_default(),
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", extra.join(", "))
+            },
+            x.statement
+        );
+    }
+    let _ = writeln!(s, "\nMetrics (AWS/KinesisAnalytics)");
+    for m in &f.metric {
+        let _ = writeln!(
+            s,
+            "  {:<36} on {}{}{}",
+            m.name,
+            m.runtimes.join(", "),
+            if m.removed_in.is_empty() {
+                String::new()
+            } else {
+                format!("; removed in {}", m.removed_in.join(", "))
+            },
+            m.replaced_by
+                .as_deref()
+                .map(|r| format!(", use {r}"))
+                .unwrap_or_default()
+        );
+    }
     s
 }
 
@@ -126,6 +235,7 @@ pub fn findings(findings: &[Finding]) -> String {
         let sev = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Pending => "pending",
         };
         let _ = writeln!(s, "{}:{}: {sev}: {}", f.file, f.line, f.message);
     }

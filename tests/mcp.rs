@@ -219,6 +219,24 @@ async fn resources_list_and_read_references() {
         }
         other => panic!("expected text, got {other:?}"),
     }
+    assert!(uris.contains(&"msf://facts"), "{uris:?}");
+    let r = client
+        .read_resource(ReadResourceRequestParams::new("msf://facts"))
+        .await
+        .unwrap();
+    match &r.contents[0] {
+        ResourceContents::TextResourceContents { text, .. } => {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(v["runtime"][0]["id"], "FLINK-1_20");
+            assert!(
+                v["fact"][0]["sources"][0]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("https://")
+            );
+        }
+        other => panic!("expected text, got {other:?}"),
+    }
     let err = client
         .read_resource(ReadResourceRequestParams::new(
             "msf://refs/../../etc/passwd",

@@ -1166,6 +1166,7 @@ fn doctor_reports_each_check_in_plain_words() {
         names,
         vec![
             "references",
+            "corpus age",
             "index",
             "policy",
             "audit",

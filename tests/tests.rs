@@ -4,6 +4,7 @@
 mod cli;
 mod http;
 mod mcp;
+mod provenance;
 mod references;
 mod sandbox;
 mod stdio;

@@ -8,6 +8,15 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/references")
 }
 
+/// How many `*.md` references the real `references/` folder holds.
+pub fn reference_files() -> usize {
+    std::fs::read_dir(real_references())
+        .expect("references folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".md"))
+        .count()
+}
+
 /// A corpus with known problems, for `refs --check`.
 pub fn broken_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken")

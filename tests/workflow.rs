@@ -191,7 +191,7 @@ async fn the_skill_is_served_with_digests_and_its_files_read_back() {
     let SkillResources::Files(files) = &skill.resources else {
         panic!("static skill")
     };
-    assert_eq!(files.len(), 28);
+    assert_eq!(files.len(), crate::util::reference_files());
     for file in files
         .iter()
         .filter(|f| f.uri.ends_with("SKILL.md") || f.uri.ends_with("checkpoint-tuning.md"))

@@ -25,6 +25,12 @@ pub struct FrontMatter {
     pub name: Option<String>,
     /// Skill description (SKILL.md only, `description`).
     pub description: Option<String>,
+    /// The date the reference was last checked against its sources (`verified`, `YYYY-MM-DD`).
+    pub verified: Option<String>,
+    /// Line of `verified`, for findings about it.
+    pub verified_line: usize,
+    /// What the reference was checked against: runtimes (`FLINK-1_20`) and the releases it names (`versions`).
+    pub versions: Vec<String>,
     /// Any other key, with its raw value and line.
     pub other: BTreeMap<String, usize>,
 }
@@ -144,6 +150,10 @@ fn assign(fm: &mut FrontMatter, key: &str, value: Value, line: usize, problems: 
         "summary" => Some(&mut fm.summary),
         "name" => Some(&mut fm.name),
         "description" => Some(&mut fm.description),
+        "verified" => {
+            fm.verified_line = line;
+            Some(&mut fm.verified)
+        }
         _ => None,
     };
     if let Some(slot) = scalar_slot {
@@ -160,6 +170,7 @@ fn assign(fm: &mut FrontMatter, key: &str, value: Value, line: usize, problems: 
         "load_when" => Some(&mut fm.load_when),
         "keywords" => Some(&mut fm.keywords),
         "related" => Some(&mut fm.related),
+        "versions" => Some(&mut fm.versions),
         _ => None,
     };
     match (list_slot, value) {

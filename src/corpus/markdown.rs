@@ -27,7 +27,38 @@ pub struct Section {
     pub body: String,
     /// Text of the fenced and indented code blocks, for the index.
     pub code: String,
+    /// Inline code spans in the section's own text (outside its Sources paragraph).
+    pub code_spans: usize,
+    /// The section's `Sources:` paragraph, when it has one.
+    pub sources: Option<Sources>,
 }
+
+/// A section's `Sources:` paragraph: the links that support its facts and
+/// any words beside them (such as "our rule of thumb, not an AWS figure").
+/// Kept out of `body` so that URLs and page titles do not weigh in search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sources {
+    /// 1-based line of the paragraph.
+    pub line: usize,
+    /// The links, in order.
+    pub links: Vec<SourceLink>,
+    /// The paragraph's words outside the links, `Sources:` removed.
+    pub note: String,
+}
+
+/// One link of a Sources paragraph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLink {
+    /// Link text (the page or file title).
+    pub title: String,
+    /// Destination as written.
+    pub url: String,
+    /// 1-based line of the link.
+    pub line: usize,
+}
+
+/// The word that opens a Sources paragraph.
+pub const SOURCES_PREFIX: &str = "Sources:";
 
 /// A link found in the body, with its 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +111,22 @@ struct Open {
     start: usize,
     body: String,
     code: String,
+    code_spans: usize,
+    sources: Option<Sources>,
+}
+
+impl Open {
+    fn new(level: u8, start: usize) -> Open {
+        Open {
+            level,
+            heading: String::new(),
+            start,
+            body: String::new(),
+            code: String::new(),
+            code_spans: 0,
+            sources: None,
+        }
+    }
 }
 
 /// Parses `src` (the whole file).
@@ -95,14 +142,11 @@ pub fn parse(src: &str) -> Parsed {
     let mut in_meta = false;
     let mut in_heading = false;
     let mut in_code = false;
-    let mut opened: Vec<Open> = vec![Open {
-        level: 0,
-        heading: String::new(),
-        start: 0,
-        body: String::new(),
-        code: String::new(),
-    }];
+    let mut opened: Vec<Open> = vec![Open::new(0, 0)];
     let mut links = Vec::new();
+    // Inside a `Sources:` paragraph: its text goes to the section's sources, not its body.
+    let mut in_sources = false;
+    let mut link_title: Option<(String, String, usize)> = None;
 
     for (event, range) in Parser::new_ext(src, options).into_offset_iter() {
         let Some(cur) = opened.last_mut() else { break };
@@ -127,13 +171,7 @@ pub fn parse(src: &str) -> Parsed {
                 {
                     opened.clear();
                 }
-                opened.push(Open {
-                    level: level as u8,
-                    heading: String::new(),
-                    start: range.start,
-                    body: String::new(),
-                    code: String::new(),
-                });
+                opened.push(Open::new(level as u8, range.start));
                 in_heading = true;
             }
             Event::End(TagEnd::Heading(_)) => {
@@ -153,10 +191,65 @@ pub fn parse(src: &str) -> Parsed {
                 in_code = false;
                 cur.code.push('\n');
             }
-            Event::Start(Tag::Link { dest_url, .. }) => links.push(Link {
-                target: dest_url.to_string(),
-                line: lines.line_of(range.start),
-            }),
+            Event::Start(Tag::Paragraph)
+                if !in_heading
+                    && src
+                        .get(range.clone())
+                        .is_some_and(|p| p.starts_with(SOURCES_PREFIX)) =>
+            {
+                in_sources = true;
+                cur.sources = Some(Sources {
+                    line: lines.line_of(range.start),
+                    ..Sources::default()
+                });
+            }
+            Event::End(TagEnd::Paragraph) if in_sources => {
+                in_sources = false;
+                if let Some(sources) = cur.sources.as_mut() {
+                    let note = sources.note.trim();
+                    let note = note.strip_prefix(SOURCES_PREFIX).unwrap_or(note);
+                    sources.note = note.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                let line = lines.line_of(range.start);
+                links.push(Link {
+                    target: dest_url.to_string(),
+                    line,
+                });
+                if in_sources {
+                    link_title = Some((dest_url.to_string(), String::new(), line));
+                }
+            }
+            Event::End(TagEnd::Link) if in_sources => {
+                if let (Some((url, title, line)), Some(sources)) =
+                    (link_title.take(), cur.sources.as_mut())
+                {
+                    sources.links.push(SourceLink {
+                        title: title.trim().to_string(),
+                        url,
+                        line,
+                    });
+                }
+            }
+            Event::Text(text) | Event::Code(text) if in_sources => match link_title.as_mut() {
+                Some((_, title, _)) => title.push_str(&text),
+                None => {
+                    if let Some(sources) = cur.sources.as_mut() {
+                        sources.note.push_str(&text);
+                    }
+                }
+            },
+            Event::SoftBreak | Event::HardBreak if in_sources => {
+                if let Some(sources) = cur.sources.as_mut() {
+                    sources.note.push(' ');
+                }
+            }
+            Event::Code(text) if !in_heading => {
+                cur.code_spans += 1;
+                cur.body.push_str(&text);
+                cur.body.push(' ');
+            }
             Event::Text(text) | Event::Code(text) => {
                 if in_heading {
                     cur.heading.push_str(&text);
@@ -237,6 +330,8 @@ fn close_sections(
             range: open.start..trimmed_end,
             body: open.body,
             code: open.code,
+            code_spans: open.code_spans,
+            sources: open.sources,
         });
     }
     (sections, duplicates)

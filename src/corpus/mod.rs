@@ -5,9 +5,11 @@
 //! identified by a digest of its files, which keys the persisted index.
 
 mod anchor;
+pub mod baseline;
 pub mod check;
 mod frontmatter;
 mod markdown;
+pub mod provenance;
 
 use std::{collections::HashMap, fs, path::Path};
 
@@ -15,13 +17,16 @@ use sha2::{Digest, Sha256};
 
 pub use anchor::anchor_of;
 pub use frontmatter::{FrontMatter, Problem};
-pub use markdown::{Link, Section};
+pub use markdown::{Link, SOURCES_PREFIX, Section, SourceLink, Sources};
 
 use crate::error::{Error, Result};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
+
+/// The canonical facts table's file name inside a references folder.
+pub const FACTS_FILE: &str = "facts.toml";
 
 /// Largest reference file accepted, so a stray file cannot exhaust memory.
 const MAX_REFERENCE_BYTES: u64 = 4 * 1024 * 1024;
@@ -113,6 +118,7 @@ pub struct Corpus {
     digest: String,
     origin: String,
     routing: HashMap<String, String>,
+    facts: Option<String>,
 }
 
 impl Corpus {
@@ -123,6 +129,7 @@ impl Corpus {
             .map(|(name, src)| Doc::parse(name, (*src).to_string()))
             .collect();
         Corpus::from_docs(docs, "embedded".to_string())
+            .with_facts(embedded::FACTS.map(str::to_string))
     }
 
     /// Every `*.md` file directly inside `dir`; the folder replaces the
@@ -159,7 +166,21 @@ impl Corpus {
                 dir.display()
             )));
         }
-        Ok(Corpus::from_docs(docs, dir.display().to_string()))
+        let facts_path = dir.join(FACTS_FILE);
+        let facts = match fs::symlink_metadata(&facts_path) {
+            Ok(meta) if meta.is_file() && meta.len() <= MAX_REFERENCE_BYTES => {
+                Some(fs::read_to_string(&facts_path).map_err(|e| Error::io(&facts_path, e))?)
+            }
+            Ok(meta) if meta.is_file() => {
+                return Err(Error::Corpus(format!(
+                    "{} is {} bytes; the facts table is limited to {MAX_REFERENCE_BYTES} bytes",
+                    facts_path.display(),
+                    meta.len()
+                )));
+            }
+            _ => None,
+        };
+        Ok(Corpus::from_docs(docs, dir.display().to_string()).with_facts(facts))
     }
 
     /// Builds a corpus from parsed documents (sorted here by name).
@@ -189,7 +210,19 @@ impl Corpus {
             digest,
             origin,
             routing,
+            facts: None,
         }
+    }
+
+    /// The same corpus with `facts` (the text of `facts.toml`) attached.
+    pub fn with_facts(mut self, facts: Option<String>) -> Corpus {
+        self.facts = facts;
+        self
+    }
+
+    /// The text of the canonical facts table that came with the references, if any.
+    pub fn facts_toml(&self) -> Option<&str> {
+        self.facts.as_deref()
     }
 
     /// The text of the SKILL.md routing-table rows that link to `name`

@@ -38,7 +38,8 @@ pub const INSTRUCTIONS: &str = "msf-mcp is the reference library for Amazon Mana
 Rule: route, read, then answer or act. \
 1) Call msf_route with the user's question, task or pasted error. \
 2) Call msf_read on the references in its read_plan (at least the first; use `section` for the listed anchors when the reference is long). \
-3) Answer from what you read and cite `reference#anchor`. \
+3) Answer from what you read and cite `reference#anchor`; beside it you can cite the AWS or Apache page from the section's `sources` (msf_search hits and msf_read carry them). \
+Recurring values (runtimes and their Flink/Java versions, connector releases per runtime, KPU shape, quotas, prices, metrics per runtime) are in the resource msf://facts, one canonical answer each. \
 MSF facts in these references override generic Apache Flink knowledge (KPU model, service-managed checkpoints and parallelism, `kinesisanalyticsv2` for CLI/SDK but `kinesisanalytics` for IAM, quotas and CloudWatch). \
 Use msf_search for one specific fact, msf_refs to browse. \
 Actions on an application (start, stop, snapshots, rollback, properties, scaling) are refused until the references they need are read: msf_route lists them under `gates`, and msf_read returns a `receipt` to present. \

@@ -1,5 +1,6 @@
-//! The corpus as MCP resources: `msf://refs` (the list, JSON) and
-//! `msf://refs/{reference}` (one reference, markdown).
+//! The corpus as MCP resources: `msf://refs` (the list, JSON),
+//! `msf://refs/{reference}` (one reference, markdown) and `msf://facts`
+//! (the canonical facts table, JSON).
 
 use rmcp::model::{ErrorData, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 
@@ -9,6 +10,8 @@ use crate::app::App;
 pub const REFS_URI: &str = "msf://refs";
 /// URI template of one reference.
 pub const REF_TEMPLATE: &str = "msf://refs/{reference}";
+/// URI of the canonical facts table.
+pub const FACTS_URI: &str = "msf://facts";
 /// URI of the recent audit records.
 pub const AUDIT_URI: &str = "msf://audit/recent";
 
@@ -48,6 +51,16 @@ pub fn list(app: &App) -> Vec<Resource> {
             )
             .with_mime_type("application/json"),
     ];
+    if app.corpus().facts_toml().is_some() {
+        out.push(
+            Resource::new(FACTS_URI, "facts")
+                .with_title("Canonical MSF facts")
+                .with_description(
+                    "Runtimes (Flink and Java versions, status), connector releases per runtime, KPU shape, quotas with codes, limits, prices with region, metrics per runtime; each with its sources (JSON).",
+                )
+                .with_mime_type("application/json"),
+        );
+    }
     for doc in app.corpus().docs() {
         out.push(
             Resource::new(format!("{REFS_URI}/{}", doc.name), doc.name.clone())
@@ -83,6 +96,15 @@ pub fn read(app: &App, uri: &str) -> Result<ReadResourceResult, ErrorData> {
             ResourceContents::text(json, uri).with_mime_type("application/json"),
         ]));
     }
+    if uri == FACTS_URI {
+        let facts = crate::facts::Facts::of(app.corpus())
+            .map_err(|e| ErrorData::resource_not_found(e.to_string(), None))?;
+        let json = serde_json::to_string_pretty(&facts)
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        return Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(json, uri).with_mime_type("application/json"),
+        ]));
+    }
     if uri.starts_with("skill://") {
         return match super::skills::read(app, uri) {
             Some(text) => Ok(ReadResourceResult::new(vec![
@@ -100,7 +122,7 @@ pub fn read(app: &App, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     let Some(name) = uri.strip_prefix("msf://refs/") else {
         return Err(ErrorData::resource_not_found(
             format!(
-                "unknown resource `{}`: use {REFS_URI} or {REF_TEMPLATE}",
+                "unknown resource `{}`: use {REFS_URI}, {FACTS_URI} or {REF_TEMPLATE}",
                 crate::corpus::preview(uri, 120)
             ),
             None,

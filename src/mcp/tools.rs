@@ -131,7 +131,8 @@ mod tests {
     #[test]
     fn tool_list_stays_small() {
         let json = serde_json::to_string(&all()).unwrap_or_default();
-        // About 4 characters a token: keep the knowledge tools well under 3k tokens.
-        assert!(json.len() < 12_000, "tool list is {} bytes", json.len());
+        // About 4 characters a token: keep the knowledge tools near 3k tokens
+        // (the output schemas carry `sources` and `verified` since the provenance work).
+        assert!(json.len() < 13_000, "tool list is {} bytes", json.len());
     }
 }
