@@ -186,10 +186,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Measure route recall@3, set recall@5 and fact hit@5 on a question set (JSONL).
+    /// Measure route recall@3, set recall@5 and fact hit@5 on question sets (JSONL files or folders of them).
     Eval {
-        /// Question set, one JSON object per line.
-        file: PathBuf,
+        /// Tuning sets: files of one JSON question a line, or folders of such files.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        /// A held-out set (never tuned on), reported on its own line (repeatable).
+        #[arg(long = "held-out", value_name = "FILE")]
+        held_out: Vec<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -402,16 +406,32 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         }
         Command::Facts { json } => crate::refs_cli::show(&load_corpus(&config)?, *json),
         Command::Index { force, json } => index(&config, *force, *json),
-        Command::Eval { file, json } => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let questions = eval::parse(&text).with_context(|| format!("{}", file.display()))?;
+        Command::Eval {
+            files,
+            held_out,
+            json,
+        } => {
+            let mut sets = Vec::new();
+            for f in files {
+                sets.push(eval::load_set(f, false)?);
+            }
+            for f in held_out {
+                sets.push(eval::load_set(f, true)?);
+            }
             let app = load(&config)?;
-            let report = eval::run(&app, &questions)?;
-            if *json {
-                emit(&serde_json::to_string_pretty(&report)?)?;
-            } else {
-                emit(&eval::render(&report))?;
+            let mut reports = Vec::new();
+            for set in sets {
+                reports.push(eval::SetReport {
+                    report: eval::run(&app, &set.questions)?,
+                    name: set.name,
+                    held_out: set.held_out,
+                });
+            }
+            match (reports.as_slice(), *json) {
+                ([one], true) => emit(&serde_json::to_string_pretty(&one.report)?)?,
+                ([one], false) => emit(&eval::render(&one.report))?,
+                (_, true) => emit(&serde_json::to_string_pretty(&reports)?)?,
+                (_, false) => emit(&eval::render_sets(&reports))?,
             }
             Ok(Outcome::Ok)
         }

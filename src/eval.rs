@@ -1,4 +1,9 @@
-//! `msf-mcp eval FILE.jsonl`: measures routing and retrieval on a question set.
+//! `msf-mcp eval`: measures routing and retrieval on question sets.
+//!
+//! Sets are tuning sets (the project's own parts and the shared dev set:
+//! changes may be judged on them) or held-out sets (questions nobody tuned
+//! for: the held-out set written before tuning and the real questions from
+//! the field). Several sets are reported side by side, one line each.
 //!
 //! Each line: `{"id", "q", "refs": [primary, ...], "must": [...], "lang"}`.
 //! Metrics (higher is better, each over all questions):
@@ -29,6 +34,97 @@ pub struct Question {
     pub must: Vec<String>,
     /// `en` or `zh`.
     pub lang: String,
+    /// Where a real question was asked (field set), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A named question set.
+#[derive(Debug, Clone)]
+pub struct Set {
+    /// File or folder name.
+    pub name: String,
+    /// Never tuned on.
+    pub held_out: bool,
+    /// Its questions.
+    pub questions: Vec<Question>,
+}
+
+/// Loads a set from a `.jsonl` file, or from every `*.jsonl` in a folder (sorted).
+pub fn load_set(path: &std::path::Path, held_out: bool) -> Result<Set> {
+    let mut files = Vec::new();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(|e| Error::io(path, e))? {
+            let p = entry.map_err(|e| Error::io(path, e))?.path();
+            if p.extension().is_some_and(|x| x == "jsonl") {
+                files.push(p);
+            }
+        }
+        files.sort();
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut questions = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?;
+        let mut qs =
+            parse(&text).map_err(|e| Error::InvalidInput(format!("{}: {e}", f.display())))?;
+        questions.append(&mut qs);
+    }
+    if questions.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{} holds no questions; give a .jsonl file or a folder of them",
+            path.display()
+        )));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(Set {
+        name,
+        held_out,
+        questions,
+    })
+}
+
+/// The report of one set among several.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetReport {
+    /// Set name.
+    pub name: String,
+    /// Never tuned on.
+    pub held_out: bool,
+    /// Its report.
+    pub report: Report,
+}
+
+/// Several sets side by side: one line per set, tuning sets first.
+pub fn render_sets(reports: &[SetReport]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<9} {:<28} {:>4}  {:>8} {:>6} {:>7}",
+        "role", "set", "n", "route@3", "set@5", "fact@5"
+    );
+    let mut sorted: Vec<&SetReport> = reports.iter().collect();
+    sorted.sort_by_key(|r| r.held_out);
+    for r in sorted {
+        let (a, b, c) = r.report.overall.rates();
+        let _ = writeln!(
+            s,
+            "{:<9} {:<28} {:>4}  {a:>8.3} {b:>6.3} {c:>7.3}",
+            if r.held_out { "held-out" } else { "tuning" },
+            r.name,
+            r.report.overall.n
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nTune only on tuning sets; held-out sets measure what nobody tuned for. Run eval on one set to see its misses."
+    );
+    s
 }
 
 /// Hits out of a total.

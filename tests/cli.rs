@@ -383,3 +383,48 @@ fn outside_a_checkout_the_index_lives_in_the_user_cache() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!v["read_plan"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn eval_reports_tuning_and_held_out_sets_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let tune = dir.path().join("tune.jsonl");
+    let held = dir.path().join("held.jsonl");
+    std::fs::write(
+        &tune,
+        r#"{"id": "t-1", "q": "How long should the checkpoint interval be?", "refs": ["checkpoint-tuning.md"], "must": ["60000"], "lang": "en"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &held,
+        r#"{"id": "h-1", "q": "ParallelismPerKPU subtasks share a KPU", "refs": ["scaling-decisions.md"], "must": ["ParallelismPerKPU"], "lang": "en", "source": "https://example.org/q/1"}"#,
+    )
+    .unwrap();
+    let o = run_fixture(&[
+        "eval",
+        tune.to_str().unwrap(),
+        "--held-out",
+        held.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("role"), "{out}");
+    assert!(
+        lines[1].starts_with("tuning") && lines[1].contains("tune.jsonl"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("held-out") && lines[2].contains("held.jsonl"),
+        "{out}"
+    );
+    let o = run_fixture(&[
+        "eval",
+        "--json",
+        tune.to_str().unwrap(),
+        "--held-out",
+        held.to_str().unwrap(),
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[1]["held_out"], true);
+    assert_eq!(v[1]["report"]["overall"]["n"], 1);
+}

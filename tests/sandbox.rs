@@ -1175,7 +1175,7 @@ fn doctor_reports_each_check_in_plain_words() {
         ]
     );
     assert!(
-        checks[5]["detail"]
+        checks[6]["detail"]
             .as_str()
             .unwrap()
             .contains("123456789012")

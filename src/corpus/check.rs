@@ -399,7 +399,10 @@ mod tests {
     #[test]
     fn clean_corpus_has_no_findings() {
         let b = "---\ntitle: B\nsummary: s\nload_when: [x]\nkeywords: [k]\nrelated: [a.md]\nverified: 2026-11-01\nversions: [FLINK-2_2]\n---\n# B\n\n## Intro\n\nUp to 64 KPUs.\n\nSources: [quotas](https://docs.aws.amazon.com/general/latest/gr/ka.html)\n";
-        assert_eq!(check_at(&corpus(&[("a.md", GOOD), ("b.md", b)]), TODAY), vec![]);
+        assert_eq!(
+            check_at(&corpus(&[("a.md", GOOD), ("b.md", b)]), TODAY),
+            vec![]
+        );
     }
 
     #[test]
@@ -454,7 +457,9 @@ mod tests {
     }
 
     fn rules(f: &[Finding]) -> Vec<(&str, usize, Severity)> {
-        f.iter().map(|x| (x.rule.as_str(), x.line, x.severity)).collect()
+        f.iter()
+            .map(|x| (x.rule.as_str(), x.line, x.severity))
+            .collect()
     }
 
     #[test]
@@ -477,15 +482,29 @@ mod tests {
     #[test]
     fn verified_dates_are_checked_for_form_future_and_age() {
         let with = |v: &str| {
-            format!("---\ntitle: A\nsummary: s\nload_when: [x]\nkeywords: [k]\nrelated: [a.md]\nversions: [FLINK-1_20]\nverified: {v}\n---\n# A\n")
+            format!(
+                "---\ntitle: A\nsummary: s\nload_when: [x]\nkeywords: [k]\nrelated: [a.md]\nversions: [FLINK-1_20]\nverified: {v}\n---\n# A\n"
+            )
         };
         let r = |v: &str| {
             let f = check_at(&corpus(&[("a.md", &with(v))]), TODAY);
-            rules(&f).into_iter().map(|(r, _, s)| (r.to_string(), s)).collect::<Vec<_>>()
+            rules(&f)
+                .into_iter()
+                .map(|(r, _, s)| (r.to_string(), s))
+                .collect::<Vec<_>>()
         };
-        assert_eq!(r("2026-13-01"), vec![("bad-verified".to_string(), Severity::Error)]);
-        assert_eq!(r("2027-01-01"), vec![("bad-verified".to_string(), Severity::Error)]);
-        assert_eq!(r("2026-01-01"), vec![("stale".to_string(), Severity::Warning)]);
+        assert_eq!(
+            r("2026-13-01"),
+            vec![("bad-verified".to_string(), Severity::Error)]
+        );
+        assert_eq!(
+            r("2027-01-01"),
+            vec![("bad-verified".to_string(), Severity::Error)]
+        );
+        assert_eq!(
+            r("2026-01-01"),
+            vec![("stale".to_string(), Severity::Warning)]
+        );
         assert_eq!(r("2026-11-01"), vec![]);
     }
 }
