@@ -203,7 +203,11 @@ fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView) -> Consent {
 }
 
 fn verify(path: &std::path::Path) -> Result<Outcome> {
-    let v = audit::verify(path)?;
+    let key = crate::edge::audit_key()?;
+    let v = audit::verify(path, &key)?;
+    for gap in &v.gaps {
+        eprintln!("gap: attempt without outcome: {gap}");
+    }
     for note in &v.notes {
         eprintln!("note: {note}");
     }

@@ -12,7 +12,7 @@ use msf_mcp::{
     config::KnowledgeConfig,
     corpus::{Corpus, check::Severity, provenance},
     index::Location,
-    sandbox::{args::ContextArgs, audit},
+    sandbox::args::ContextArgs,
 };
 
 use crate::cli::{Cli, Outcome};
@@ -154,7 +154,19 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig, json: bool) -> Result<Outcome> {
                     }
                 ),
             );
-            match audit::verify(sandbox.audit().path()) {
+            match sandbox.audit().verify() {
+                Ok(v) if v.ok() && !v.gaps.is_empty() => push(
+                    &mut out,
+                    "audit",
+                    "warn",
+                    format!(
+                        "{}: {} records, chain verified, but {} attempt(s) have no outcome record ({}): check those calls in AWS; `msf-mcp audit verify` lists them",
+                        sandbox.audit().path().display(),
+                        v.records,
+                        v.gaps.len(),
+                        v.gaps.join("; ")
+                    ),
+                ),
                 Ok(v) if v.ok() => push(
                     &mut out,
                     "audit",

@@ -73,6 +73,62 @@ pub fn key() -> Result<Vec<u8>> {
     }
 }
 
+/// The per-user configuration folder: `$XDG_CONFIG_HOME/msf-mcp` or `~/.config/msf-mcp`.
+pub fn config_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("msf-mcp"));
+    }
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    Some(PathBuf::from(home).join(".config").join("msf-mcp"))
+}
+
+/// The key that chains the audit log, kept apart from the log:
+/// `MSF_MCP_AUDIT_KEY` (32+ bytes), else `audit.key` in the configuration
+/// folder (not the state folder that holds the log), created once with mode
+/// 0600 so the server and the CLI twins of one user share one chain. With
+/// neither there is no key, and the AWS tools are not served: an audit that
+/// nobody could verify later would be no audit.
+pub fn audit_key() -> Result<Vec<u8>> {
+    if let Ok(k) = std::env::var("MSF_MCP_AUDIT_KEY")
+        && !k.is_empty()
+    {
+        anyhow::ensure!(k.len() >= 32, "MSF_MCP_AUDIT_KEY must be at least 32 bytes");
+        return Ok(k.into_bytes());
+    }
+    let dir = config_dir().context(
+        "no audit key: set MSF_MCP_AUDIT_KEY (32+ bytes) or HOME, so that ~/.config/msf-mcp/audit.key can hold one",
+    )?;
+    let path = dir.join("audit.key");
+    if let Ok(existing) = std::fs::read(&path) {
+        anyhow::ensure!(
+            existing.len() >= 32,
+            "{} holds fewer than 32 bytes; restore the key, or remove it to start a new audit chain (the old log then no longer verifies)",
+            path.display()
+        );
+        return Ok(existing);
+    }
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {} for the audit key", dir.display()))?;
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(&fresh).and_then(|()| f.sync_all()));
+    match written {
+        Ok(()) => Ok(fresh.to_vec()),
+        // Another process created it first: use theirs.
+        Err(_) => {
+            let existing = std::fs::read(&path)
+                .with_context(|| format!("cannot read the audit key {}", path.display()))?;
+            anyhow::ensure!(existing.len() >= 32, "{} is too short", path.display());
+            Ok(existing)
+        }
+    }
+}
+
 /// The policy: the file at `config` (or `MSF_MCP_CONFIG`), with
 /// `MSF_MCP_MODE` and `MSF_MCP_AUDIT_LOG` on top. An invalid file is an error.
 pub fn policy(config: Option<&Path>) -> Result<Policy> {
@@ -116,6 +172,7 @@ pub fn sandbox(config: Option<&Path>, key: &[u8]) -> Result<Sandbox> {
     {
         aws.operation_timeout = Duration::from_secs(s);
     }
-    Sandbox::new(policy, &audit, aws, key)
+    let audit_key = audit_key()?;
+    Sandbox::new(policy, &audit, &audit_key, aws, key)
         .with_context(|| format!("cannot open the audit log {}", audit.display()))
 }

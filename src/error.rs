@@ -19,6 +19,10 @@ pub enum Error {
     /// Policy, a gate or the person refused the action: the message names the rule.
     #[error("{0}")]
     Denied(String),
+    /// The audit log could not record the call: the message says whether the
+    /// call was sent (it never is when its attempt record is missing).
+    #[error("{0}")]
+    Audit(String),
     /// An AWS call failed; the message says what to do.
     #[error("{0}")]
     Aws(#[from] crate::sandbox::errors::AwsError),
@@ -52,7 +56,11 @@ impl Error {
     pub fn is_caller_error(&self) -> bool {
         matches!(
             self,
-            Error::InvalidInput(_) | Error::NotFound(_) | Error::Denied(_) | Error::Aws(_)
+            Error::InvalidInput(_)
+                | Error::NotFound(_)
+                | Error::Denied(_)
+                | Error::Aws(_)
+                | Error::Audit(_)
         )
     }
 }

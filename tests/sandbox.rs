@@ -196,17 +196,27 @@ async fn seed(name: &str) {
     }
 }
 
-fn policy(text: &str) -> Policy {
+/// The audit key of these tests (also given to the binary as `MSF_MCP_AUDIT_KEY`).
+pub(crate) const AUDIT_KEY: &str = "test-audit-key-of-at-least-32-bytes";
+
+pub(crate) fn policy(text: &str) -> Policy {
     Policy::parse(text, &Overrides::default()).unwrap()
 }
 
 fn sandbox(policy: Policy, aws: AwsSettings) -> (Sandbox, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Sandbox::new(policy, &dir.path().join("audit.jsonl"), aws, &[9u8; 32]).unwrap();
+    let s = Sandbox::new(
+        policy,
+        &dir.path().join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        aws,
+        &[9u8; 32],
+    )
+    .unwrap();
     (s, dir)
 }
 
-fn audit_text(s: &Sandbox) -> String {
+pub(crate) fn audit_text(s: &Sandbox) -> String {
     std::fs::read_to_string(s.audit().path()).unwrap()
 }
 
@@ -267,7 +277,7 @@ async fn moto_list_and_describe_condense_and_redact() {
     );
 
     // Every call left an attempt and an outcome, and the chain verifies.
-    let v = audit::verify(s.audit().path()).unwrap();
+    let v = s.audit().verify().unwrap();
     assert!(v.ok(), "{v:?}");
     assert_eq!(v.records, 6);
     let records = s.audit_log(&AuditArgs::default()).unwrap().records;
@@ -347,12 +357,12 @@ async fn moto_context_and_region_allowlist() {
         .unwrap()
         .records;
     assert_eq!(records.len(), 1, "a denial is audited");
-    assert!(audit::verify(s.audit().path()).unwrap().ok());
+    assert!(s.audit().verify().unwrap().ok());
 }
 
 // # Mocks (operations moto does not implement)
 
-fn detail(name: &str, status: ApplicationStatus, version: i64) -> ApplicationDetail {
+pub(crate) fn detail(name: &str, status: ApplicationStatus, version: i64) -> ApplicationDetail {
     ApplicationDetail::builder()
         .application_arn(format!(
             "arn:aws:kinesisanalytics:us-east-1:123456789012:application/{name}"
@@ -376,7 +386,7 @@ fn detail(name: &str, status: ApplicationStatus, version: i64) -> ApplicationDet
         .unwrap()
 }
 
-fn describe_rule(name: &'static str, status: ApplicationStatus, version: i64) -> Rule {
+pub(crate) fn describe_rule(name: &'static str, status: ApplicationStatus, version: i64) -> Rule {
     mock!(kda::Client::describe_application)
         .match_requests(move |r| r.application_name() == Some(name))
         .then_output(move || {
@@ -386,7 +396,7 @@ fn describe_rule(name: &'static str, status: ApplicationStatus, version: i64) ->
         })
 }
 
-fn mocked(rules: &[&Rule]) -> AwsSettings {
+pub(crate) fn mocked(rules: &[&Rule]) -> AwsSettings {
     let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
     for r in rules {
         interceptor = interceptor.with_rule(r);
@@ -404,7 +414,7 @@ fn mocked(rules: &[&Rule]) -> AwsSettings {
     }
 }
 
-fn app() -> &'static App {
+pub(crate) fn app() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| {
         App::load(&KnowledgeConfig {
@@ -416,7 +426,7 @@ fn app() -> &'static App {
     })
 }
 
-fn receipt(reference: &str) -> String {
+pub(crate) fn receipt(reference: &str) -> String {
     app()
         .read(&ReadArgs {
             reference: reference.into(),
@@ -427,13 +437,16 @@ fn receipt(reference: &str) -> String {
         .receipt
 }
 
-fn gate(action: Action, receipts: &[String]) -> Result<(), msf_mcp::workflow::gates::Refusal> {
+pub(crate) fn gate(
+    action: Action,
+    receipts: &[String],
+) -> Result<(), msf_mcp::workflow::gates::Refusal> {
     app().check_gate(action, receipts, None)
 }
 
-const MUTATE: &str = "mode = \"mutate\"\n[allow]\napplications = [\"orders-*\"]\n";
+pub(crate) const MUTATE: &str = "mode = \"mutate\"\n[allow]\napplications = [\"orders-*\"]\n";
 
-fn start_change() -> Change {
+pub(crate) fn start_change() -> Change {
     Change::Start {
         restore: Restore::Latest,
         allow_non_restored_state: false,
@@ -500,7 +513,7 @@ async fn a_confirmed_plan_is_applied_once_and_audited_with_fsync() {
         !audit_text(&s).contains(&plan.plan),
         "the plan token is redacted in the audit"
     );
-    assert!(audit::verify(s.audit().path()).unwrap().ok());
+    assert!(s.audit().verify().unwrap().ok());
 }
 
 #[tokio::test]
@@ -741,7 +754,7 @@ async fn outside_the_allowlist_unread_references_stale_altered_and_declined_plan
         "every refusal is audited: {}",
         denied.len()
     );
-    assert!(audit::verify(s.audit().path()).unwrap().ok());
+    assert!(s.audit().verify().unwrap().ok());
 }
 
 #[tokio::test]
@@ -842,7 +855,7 @@ fn bin() -> PathBuf {
 fn audit_verify_cli_exits_nonzero_naming_the_first_bad_record() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.jsonl");
-    let a = audit::Audit::open(&path).unwrap();
+    let a = audit::Audit::open(&path, AUDIT_KEY.as_bytes()).unwrap();
     for i in 0..3 {
         a.append(
             audit::Entry {
@@ -856,6 +869,7 @@ fn audit_verify_cli_exits_nonzero_naming_the_first_bad_record() {
         .unwrap();
     }
     let o = Command::new(bin())
+        .env("MSF_MCP_AUDIT_KEY", AUDIT_KEY)
         .args(["audit", "verify"])
         .arg(&path)
         .output()
@@ -871,6 +885,7 @@ fn audit_verify_cli_exits_nonzero_naming_the_first_bad_record() {
         .replace("\"t1\"", "\"tX\"");
     std::fs::write(&path, text).unwrap();
     let o = Command::new(bin())
+        .env("MSF_MCP_AUDIT_KEY", AUDIT_KEY)
         .args(["audit", "verify"])
         .arg(&path)
         .output()

@@ -1,6 +1,7 @@
 //! The single integration test binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
 mod cli;
 mod http;
 mod mcp;

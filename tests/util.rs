@@ -43,6 +43,8 @@ pub fn state_home() -> PathBuf {
 /// Environment every spawned binary gets: isolated state, no stray configuration.
 pub fn isolate(cmd: &mut Command) -> &mut Command {
     cmd.env("XDG_STATE_HOME", state_home())
+        .env("XDG_CONFIG_HOME", state_home().join("config"))
+        .env_remove("MSF_MCP_AUDIT_KEY")
         .env("MSF_MCP_AUDIT_LOG", state_home().join("audit.jsonl"))
         .env_remove("MSF_MCP_REFERENCES")
         .env_remove("MSF_MCP_INDEX_DIR")

@@ -147,16 +147,18 @@ fn redact(args: &Value) -> Value {
 }
 
 impl Sandbox {
-    /// A sandbox with `policy`, writing to the audit log at `audit_path`;
+    /// A sandbox with `policy`, writing to the audit log at `audit_path`
+    /// chained under `audit_key` (32+ bytes, kept apart from the log);
     /// `key` (32+ bytes) seals plans.
     pub fn new(
         policy: Policy,
         audit_path: &std::path::Path,
+        audit_key: &[u8],
         aws: AwsSettings,
         key: &[u8],
     ) -> Result<Sandbox> {
         Ok(Sandbox {
-            audit: Audit::open(audit_path)?,
+            audit: Audit::open(audit_path, audit_key)?,
             policy,
             aws,
             plans: PlanSealer::with_key(key)?,
@@ -174,10 +176,12 @@ impl Sandbox {
         &self.audit
     }
 
-    fn record(&self, entry: Entry, sync: bool) {
-        if let Err(e) = self.audit.append(entry, sync) {
+    /// Appends a record; an error means it is not in the log.
+    fn record(&self, entry: Entry, sync: bool) -> Result<()> {
+        self.audit.append(entry, sync).map(|_| ()).map_err(|e| {
             tracing::error!(error = %e, "cannot write the audit log");
-        }
+            e
+        })
     }
 
     fn entry(&self, call: &Call<'_>, audit_id: &str, kind: &str, decision: &str) -> Entry {
@@ -200,12 +204,19 @@ impl Sandbox {
         let id = new_audit_id();
         let mut attempt = self.entry(call, &id, "attempt", "deny");
         attempt.reason = Some(reason.clone());
-        self.record(attempt, call.mutating);
         let mut outcome = self.entry(call, &id, "outcome", "deny");
         outcome.outcome = Some("denied".into());
         outcome.reason = Some(reason.clone());
-        self.record(outcome, call.mutating);
-        Err(Error::Denied(reason))
+        let recorded = self
+            .record(attempt, call.mutating)
+            .and_then(|()| self.record(outcome, call.mutating));
+        match recorded {
+            Ok(()) => Err(Error::Denied(reason)),
+            // Refused either way; say that the refusal is not on record.
+            Err(e) => Err(Error::Denied(format!(
+                "{reason} (this refusal could not be recorded in the audit log: {e})"
+            ))),
+        }
     }
 
     /// The door: policy (region, profile), audit attempt, the call, audit outcome.
@@ -237,24 +248,49 @@ impl Sandbox {
         attempt.account = identity.as_ref().map(|i| i.account.clone());
         attempt.caller_arn = identity.as_ref().map(|i| i.arn.clone());
         attempt.region = config.region().map(|r| r.to_string());
-        self.record(attempt.clone(), call.mutating);
+        // Fail closed: nothing reaches AWS unless its attempt is on record.
+        if let Err(e) = self.record(attempt.clone(), call.mutating) {
+            return Err(Error::Audit(format!(
+                "not sent to AWS: the audit log could not record the attempt ({e}). Free space or fix permissions on the audit log, then retry"
+            )));
+        }
         let started = Instant::now();
         let result = op(config).await;
         let mut outcome = attempt;
         outcome.kind = "outcome".into();
         outcome.duration_ms = Some(started.elapsed().as_millis() as u64);
+        let gap = |what: &str, ids: &[String], e: Error| {
+            Error::Audit(format!(
+                "{} {what} (audit id {id}, AWS request ids {}), but its outcome could not be recorded in the audit log ({e}). Do not repeat the call: check the application's state, free space on the audit log, and run `msf-mcp audit verify`, which lists the gap",
+                call.tool,
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            ))
+        };
         match result {
             Ok((value, ids)) => {
                 outcome.outcome = Some("ok".into());
-                outcome.aws_request_ids = ids;
-                self.record(outcome, call.mutating);
-                Ok((value, id))
+                outcome.aws_request_ids = ids.clone();
+                match self.record(outcome, call.mutating) {
+                    Ok(()) => Ok((value, id)),
+                    Err(e) if call.mutating => Err(gap("was sent and AWS accepted it", &ids, e)),
+                    Err(e) => Err(gap("was answered", &ids, e)),
+                }
             }
-            Err(e) => {
+            Err(aws_error) => {
                 outcome.outcome = Some("error".into());
-                outcome.reason = Some(e.message.clone());
-                self.record(outcome, call.mutating);
-                Err(Error::Aws(e))
+                outcome.reason = Some(aws_error.message.clone());
+                match self.record(outcome, call.mutating) {
+                    Ok(()) => Err(Error::Aws(aws_error)),
+                    Err(e) => Err(gap(
+                        &format!("was sent and failed ({})", aws_error.message),
+                        &[],
+                        e,
+                    )),
+                }
             }
         }
     }

@@ -15,7 +15,7 @@
 //! max_wait_s = 60
 //! [audit]
 //! path = "/var/log/msf-mcp/audit.jsonl"
-//! cloudwatch_log_group = "/msf-mcp/audit"   # optional second sink
+//! # cloudwatch_log_group: refused until the off-box sink exists
 //! ```
 //! Deny by default: read-only mode, no application may be changed, no
 //! region or profile other than the defaults may be named.
@@ -212,6 +212,14 @@ impl Policy {
                 )));
             }
         }
+        if let Some(group) = &file.audit.cloudwatch_log_group {
+            // An operator who configures an off-box copy relies on it: a policy
+            // that names one cannot be honoured yet, so it is refused, not ignored.
+            return Err(Error::InvalidInput(format!(
+                "policy: [audit] cloudwatch_log_group = \"{}\" is not supported yet (no off-box copy would be written); remove it, and keep the audit key apart from the log",
+                crate::corpus::preview(group, 80)
+            )));
+        }
         Ok(Policy {
             mode,
             applications: file.allow.applications,
@@ -256,6 +264,10 @@ impl Policy {
     /// Checks a per-call region; `None` (the default region) is always allowed.
     pub fn check_region(&self, region: Option<&str>) -> std::result::Result<(), String> {
         match region {
+            Some(r) if !is_region(r) => Err(format!(
+                "`{}` is not an AWS region name (such as us-east-1); omit `region` to use the default",
+                crate::corpus::preview(r, 64)
+            )),
             Some(r) if !self.regions.iter().any(|x| x == r) => Err(format!(
                 "policy: region `{r}` is not in allow.regions ({}); omit `region` to use the default",
                 if self.regions.is_empty() {
@@ -271,6 +283,12 @@ impl Policy {
     /// Checks a per-call profile; `None` (the default profile) is always allowed.
     pub fn check_profile(&self, profile: Option<&str>) -> std::result::Result<(), String> {
         match profile {
+            Some(p) if p.len() > 128 || p.chars().any(|c| c.is_control() || c.is_whitespace()) => {
+                Err(format!(
+                    "`{}` is not an AWS profile name (at most 128 characters, no spaces); omit `profile` to use the default",
+                    crate::corpus::preview(p, 64)
+                ))
+            }
             Some(p) if !self.profiles.iter().any(|x| x == p) => Err(format!(
                 "policy: profile `{p}` is not in allow.profiles ({}); omit `profile` to use the default",
                 if self.profiles.is_empty() {
@@ -287,7 +305,8 @@ impl Policy {
 /// Returns true if and only if `s` looks like an AWS region (`us-east-1`, `cn-north-1`, `us-gov-west-1`).
 fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
+    s.len() <= 32
+        && parts.len() >= 3
         && parts.iter().all(|p| {
             !p.is_empty()
                 && p.chars()
@@ -345,6 +364,29 @@ mod tests {
                 .contains("allow.regions")
         );
         assert_eq!(p.limits, Limits::default());
+    }
+
+    #[test]
+    fn an_off_box_sink_that_cannot_be_honoured_is_refused() {
+        let e = Policy::parse(
+            "[audit]\ncloudwatch_log_group = \"/msf-mcp/audit\"\n",
+            &Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not supported yet"), "{e}");
+    }
+
+    #[test]
+    fn region_and_profile_arguments_are_checked_before_use() {
+        let p = Policy::default_with(&Overrides::default()).unwrap();
+        let long = "us-east-1".repeat(1000);
+        let e = p.check_region(Some(&long)).unwrap_err();
+        assert!(e.contains("not an AWS region name") && e.len() < 300, "{e}");
+        assert!(
+            p.check_profile(Some("a b"))
+                .unwrap_err()
+                .contains("not an AWS profile")
+        );
     }
 
     #[test]

@@ -1,0 +1,201 @@
+//! The change path fails closed on the audit log (issue: an audit that fails
+//! open). A real small filesystem (tmpfs, which CI mounts as root) fills up
+//! between plan and apply, or during the AWS call itself.
+
+use std::{io::Write, path::Path, process::Command};
+
+use aws_sdk_kinesisanalyticsv2 as kda;
+use aws_smithy_mocks::mock;
+use kda::{operation::start_application::StartApplicationOutput, types::ApplicationStatus};
+use msf_mcp::{
+    Error,
+    sandbox::{AwsSettings, Consent, Sandbox, args::*, audit},
+};
+
+use crate::sandbox::{
+    AUDIT_KEY, MUTATE, describe_rule, gate, mocked, policy, receipt, start_change,
+};
+
+/// A tmpfs of `kib` KiB mounted on a fresh folder, unmounted on drop.
+struct SmallFs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallFs {
+    fn new(kib: u32) -> SmallFs {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("run mount");
+        assert!(
+            o.status.success(),
+            "mounting a tmpfs needs root, as CI runs: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        SmallFs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Writes a filler file until the filesystem at `dir` is full.
+fn fill(dir: &Path) {
+    let mut f = std::fs::File::create(dir.join("filler")).unwrap();
+    let block = vec![0u8; 4096];
+    while f.write_all(&block).and_then(|()| f.sync_data()).is_ok() {}
+}
+
+fn sandbox_on(dir: &Path, aws: AwsSettings) -> Sandbox {
+    Sandbox::new(
+        policy(MUTATE),
+        &dir.join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        aws,
+        &[9u8; 32],
+    )
+    .unwrap()
+}
+
+async fn plan(s: &Sandbox) -> String {
+    s.plan_change(
+        &PlanArgs {
+            application: "orders-a".into(),
+            change: start_change(),
+            receipts: vec![receipt("application-lifecycle.md")],
+            region: None,
+            profile: None,
+        },
+        gate,
+    )
+    .await
+    .unwrap()
+    .plan
+}
+
+#[tokio::test]
+async fn a_full_disk_stops_the_change_before_it_reaches_aws() {
+    let fs = SmallFs::new(256);
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    let start = mock!(kda::Client::start_application)
+        .then_output(|| StartApplicationOutput::builder().build());
+    let s = sandbox_on(fs.path(), mocked(&[&describe, &start]));
+    let token = plan(&s).await;
+    fill(fs.path());
+    let err = s
+        .apply_change(&ApplyArgs { plan: token }, gate, |_| async {
+            Consent::Confirmed
+        })
+        .await
+        .expect_err("no change without its audit record");
+    assert!(matches!(err, Error::Audit(_)), "{err:?}");
+    assert!(err.to_string().contains("not sent to AWS"), "{err}");
+    assert_eq!(start.num_calls(), 0, "StartApplication was sent");
+    // Reads fail closed as well.
+    let err = s
+        .describe_application(&DescribeArgs {
+            application: "orders-a".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no read without its audit record");
+    assert!(err.to_string().contains("not sent to AWS"), "{err}");
+    // Space back: the log still verifies and the server keeps working.
+    std::fs::remove_file(fs.path().join("filler")).unwrap();
+    let v = s.audit().verify().unwrap();
+    assert!(v.ok(), "{v:?}");
+}
+
+#[tokio::test]
+async fn a_full_disk_before_the_first_record_refuses_every_call() {
+    let fs = SmallFs::new(64);
+    fill(fs.path());
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    // Opening may already fail (no room for the file); if it opens, calls fail.
+    let opened = Sandbox::new(
+        policy(MUTATE),
+        &fs.path().join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        mocked(&[&describe]),
+        &[9u8; 32],
+    );
+    if let Ok(s) = opened {
+        let err = s
+            .describe_application(&DescribeArgs {
+                application: "orders-a".into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("refused");
+        assert!(err.to_string().contains("not sent to AWS"), "{err}");
+        assert_eq!(describe.num_calls(), 0);
+    }
+}
+
+#[tokio::test]
+async fn an_outcome_that_cannot_be_recorded_is_reported_loudly_and_verify_lists_the_gap() {
+    let fs = SmallFs::new(256);
+    let dir = fs.path().to_path_buf();
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    // The disk fills while AWS handles the call: after the attempt record.
+    let start = mock!(kda::Client::start_application).then_output(move || {
+        fill(&dir);
+        StartApplicationOutput::builder().build()
+    });
+    let s = sandbox_on(fs.path(), mocked(&[&describe, &start]));
+    let token = plan(&s).await;
+    let err = s
+        .apply_change(&ApplyArgs { plan: token }, gate, |_| async {
+            Consent::Confirmed
+        })
+        .await
+        .expect_err("the missing outcome is an error");
+    let text = err.to_string();
+    assert!(text.contains("was sent and AWS accepted it"), "{text}");
+    assert!(text.contains("Do not repeat the call"), "{text}");
+    assert_eq!(start.num_calls(), 1);
+    std::fs::remove_file(fs.path().join("filler")).unwrap();
+    let v = audit::verify(s.audit().path(), AUDIT_KEY.as_bytes()).unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert!(
+        v.gaps.iter().any(|g| g.contains("msf_apply_change")),
+        "{:?}",
+        v.gaps
+    );
+}
+
+#[tokio::test]
+async fn a_huge_argument_is_audited_bounded_and_the_next_start_opens_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    let s = sandbox_on(dir.path(), mocked(&[&describe]));
+    let huge = "us-east-1".repeat(45_000);
+    let err = s
+        .context(
+            &ContextArgs {
+                region: Some(huge),
+                ..Default::default()
+            },
+            false,
+        )
+        .await
+        .expect_err("region not allowed");
+    assert!(
+        err.to_string().len() < 2_000,
+        "the refusal echoes the argument: {err}"
+    );
+    let size = std::fs::metadata(s.audit().path()).unwrap().len();
+    assert!(size < 8_000, "audit log is {size} bytes after one refusal");
+    drop(s);
+    let again = sandbox_on(dir.path(), mocked(&[&describe]));
+    assert!(again.audit().verify().unwrap().ok());
+}
