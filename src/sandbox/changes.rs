@@ -14,6 +14,7 @@ use super::{
     types::*,
 };
 use crate::{
+    corpus::hex_sha256,
     error::{Error, Result},
     workflow::gates::{Action, Refusal},
 };
@@ -127,7 +128,8 @@ impl Sandbox {
                 return self.deny(&call, e.to_string());
             }
         };
-        let args = json!({"plan": a.plan, "application": plan.application, "change": PlanView::of(&plan).change, "receipts": plan.receipts});
+        let plan_sha256 = hex_sha256(a.plan.as_bytes());
+        let args = json!({"plan": a.plan, "plan_sha256": plan_sha256, "application": plan.application, "change": PlanView::of(&plan).change, "receipts": plan.receipts});
         let call = Call {
             tool: "msf_apply_change",
             args,
@@ -151,7 +153,24 @@ impl Sandbox {
         if let Err(refusal) = gate(action, &plan.receipts) {
             return self.deny(&call, refusal.to_string());
         }
-        // Freshness: the application must still be at the planned version.
+        // Single use: a plan that was applied (by this or another process on
+        // this audit log), or is being applied now, is not applied again.
+        if let Some(earlier) = self.applied_before(&plan_sha256)? {
+            return self.deny(
+                &call,
+                format!("this plan was already applied (audit id {earlier}); plan the change again if it is still wanted"),
+            );
+        }
+        let _in_flight = match self.claim(&plan_sha256) {
+            Some(guard) => guard,
+            None => {
+                return self.deny(
+                    &call,
+                    "this plan is being applied by another request; wait for its result".into(),
+                );
+            }
+        };
+        // Freshness: the application must still be as the person saw it.
         let app_name = plan.application.clone();
         let app_name = &app_name;
         let view = self
@@ -177,6 +196,21 @@ impl Sandbox {
                 plan.application, current.version_id, plan.version_id
             ));
         }
+        if plan.conditional_token.is_some() && current.conditional_token != plan.conditional_token {
+            return self.deny(&call, format!(
+                "stale plan: the ConditionalToken of `{}` changed since planning (another change was made); plan the change again",
+                plan.application
+            ));
+        }
+        if current.status != plan.status {
+            return self.deny(
+                &call,
+                format!(
+                    "stale plan: `{}` is now {} (planned while {}); plan the change again",
+                    plan.application, current.status, plan.status
+                ),
+            );
+        }
         match ask(PlanView::of(&plan)).await {
             Consent::Confirmed => {}
             Consent::Declined(why) => {
@@ -197,10 +231,9 @@ impl Sandbox {
             .unwrap_or_default()
             .to_string();
         let current_view = view;
-        let token = current_view
-            .conditional_token
-            .clone()
-            .or(plan.conditional_token.clone());
+        // AWS's own optimistic lock checks what the person saw: the planned
+        // token (or, without one, the planned version id).
+        let token = plan.conditional_token.clone();
         let (change, name, version) = (
             plan.change.clone(),
             plan.application.clone(),

@@ -24,7 +24,7 @@ mod reads;
 pub mod types;
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     future::Future,
     sync::Mutex,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -72,6 +72,22 @@ pub struct Sandbox {
     aws: AwsSettings,
     plans: PlanSealer,
     identities: Mutex<HashMap<IdentityKey, (Instant, Identity)>>,
+    /// Digests of the plans being applied now.
+    in_flight: std::sync::Arc<Mutex<HashSet<String>>>,
+}
+
+/// Holds a plan digest in the in-flight set until dropped.
+pub(crate) struct Claim {
+    set: std::sync::Arc<Mutex<HashSet<String>>>,
+    digest: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.set.lock() {
+            set.remove(&self.digest);
+        }
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -163,6 +179,7 @@ impl Sandbox {
             aws,
             plans: PlanSealer::with_key(key)?,
             identities: Mutex::new(HashMap::new()),
+            in_flight: std::sync::Arc::new(Mutex::new(HashSet::new())),
         })
     }
 
@@ -174,6 +191,37 @@ impl Sandbox {
     /// The audit log.
     pub fn audit(&self) -> &Audit {
         &self.audit
+    }
+
+    /// Claims the plan `digest` for this apply; `None` when it is in flight.
+    pub(crate) fn claim(&self, digest: &str) -> Option<Claim> {
+        let mut set = self.in_flight.lock().ok()?;
+        set.insert(digest.to_string()).then(|| Claim {
+            set: self.in_flight.clone(),
+            digest: digest.to_string(),
+        })
+    }
+
+    /// The audit id of an earlier apply of the plan `digest` that AWS
+    /// accepted, or whose outcome is unknown (no outcome record).
+    pub(crate) fn applied_before(&self, digest: &str) -> Result<Option<String>> {
+        let records = self.audit.records(0, usize::MAX, |r| {
+            r.entry.tool == "msf_apply_change"
+                && r.entry.args.get("plan_sha256").and_then(Value::as_str) == Some(digest)
+        })?;
+        let attempts = records
+            .iter()
+            .filter(|r| r.entry.kind == "attempt" && r.entry.decision == "allow");
+        for a in attempts {
+            let outcome = records
+                .iter()
+                .find(|r| r.entry.kind == "outcome" && r.entry.audit_id == a.entry.audit_id);
+            match outcome.and_then(|o| o.entry.outcome.as_deref()) {
+                Some("ok") | None => return Ok(Some(a.entry.audit_id.clone())),
+                Some(_) => {}
+            }
+        }
+        Ok(None)
     }
 
     /// Appends a record; an error means it is not in the log.

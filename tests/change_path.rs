@@ -1,0 +1,173 @@
+//! The change path under attack: freshness bound to what the person saw
+//! (version id, ConditionalToken and status), the planned token sent to AWS,
+//! and single-use plans.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
+
+use aws_sdk_kinesisanalyticsv2 as kda;
+use aws_smithy_mocks::mock;
+use kda::{
+    operation::{
+        describe_application::DescribeApplicationOutput, stop_application::StopApplicationOutput,
+        update_application::UpdateApplicationOutput,
+    },
+    types::ApplicationStatus,
+};
+use msf_mcp::sandbox::{Consent, Sandbox, args::*, plan::Change};
+
+use crate::sandbox::{AUDIT_KEY, MUTATE, describe_rule, detail, gate, mocked, policy, receipt};
+
+fn sandbox(aws: msf_mcp::sandbox::AwsSettings) -> (Sandbox, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Sandbox::new(
+        policy(MUTATE),
+        &dir.path().join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        aws,
+        &[9u8; 32],
+    )
+    .unwrap();
+    (s, dir)
+}
+
+async fn plan(s: &Sandbox, change: Change, references: &[&str]) -> String {
+    s.plan_change(
+        &PlanArgs {
+            application: "orders-a".into(),
+            change,
+            receipts: references.iter().map(|r| receipt(r)).collect(),
+            region: None,
+            profile: None,
+        },
+        gate,
+    )
+    .await
+    .unwrap()
+    .plan
+}
+
+async fn apply(s: &Sandbox, token: &str) -> msf_mcp::Result<ApplyOut> {
+    s.apply_change(
+        &ApplyArgs {
+            plan: token.to_string(),
+        },
+        gate,
+        |_| async { Consent::Confirmed },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_plan_is_applied_once_and_a_replay_is_refused() {
+    let describe = describe_rule("orders-a", ApplicationStatus::Running, 3);
+    let stop = mock!(kda::Client::stop_application)
+        .then_output(|| StopApplicationOutput::builder().build());
+    let (s, _d) = sandbox(mocked(&[&describe, &stop]));
+    let token = plan(
+        &s,
+        Change::Stop { force: false },
+        &["application-lifecycle.md"],
+    )
+    .await;
+    apply(&s, &token).await.unwrap();
+    let err = apply(&s, &token).await.expect_err("a replay is refused");
+    assert!(err.to_string().contains("already applied"), "{err}");
+    assert_eq!(stop.num_calls(), 1);
+    // Another process on the same log sees it too.
+    let other = Sandbox::new(
+        policy(MUTATE),
+        s.audit().path(),
+        AUDIT_KEY.as_bytes(),
+        mocked(&[&describe, &stop]),
+        &[9u8; 32],
+    )
+    .unwrap();
+    let err = apply(&other, &token)
+        .await
+        .expect_err("refused elsewhere too");
+    assert!(err.to_string().contains("already applied"), "{err}");
+    assert_eq!(stop.num_calls(), 1);
+}
+
+/// A describe that answers `first` once, then `then`.
+fn describe_changing(
+    first: kda::types::ApplicationDetail,
+    then: kda::types::ApplicationDetail,
+) -> aws_smithy_mocks::Rule {
+    let n = Arc::new(AtomicUsize::new(0));
+    mock!(kda::Client::describe_application).then_output(move || {
+        let d = if n.fetch_add(1, Ordering::SeqCst) == 0 {
+            first.clone()
+        } else {
+            then.clone()
+        };
+        DescribeApplicationOutput::builder()
+            .application_detail(d)
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn a_changed_status_or_conditional_token_makes_the_plan_stale() {
+    let running = detail("orders-a", ApplicationStatus::Running, 3);
+    // The status changed since planning (same version id).
+    let describe = describe_changing(
+        running.clone(),
+        detail("orders-a", ApplicationStatus::Ready, 3),
+    );
+    let stop = mock!(kda::Client::stop_application)
+        .then_output(|| StopApplicationOutput::builder().build());
+    let (s, _d) = sandbox(mocked(&[&describe, &stop]));
+    let token = plan(
+        &s,
+        Change::Stop { force: false },
+        &["application-lifecycle.md"],
+    )
+    .await;
+    let err = apply(&s, &token).await.expect_err("stale");
+    assert!(err.to_string().contains("is now READY"), "{err}");
+    assert_eq!(stop.num_calls(), 0);
+
+    // The ConditionalToken changed since planning.
+    let mut other = running.clone();
+    other.conditional_token = Some("tok-2".into());
+    let describe = describe_changing(running, other);
+    let (s, _d) = sandbox(mocked(&[&describe, &stop]));
+    let token = plan(
+        &s,
+        Change::Stop { force: false },
+        &["application-lifecycle.md"],
+    )
+    .await;
+    let err = apply(&s, &token).await.expect_err("stale");
+    assert!(err.to_string().contains("ConditionalToken"), "{err}");
+    assert_eq!(stop.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn the_planned_conditional_token_is_what_aws_receives() {
+    let describe = describe_rule("orders-a", ApplicationStatus::Running, 3);
+    let update = mock!(kda::Client::update_application)
+        .match_requests(|r| r.conditional_token() == Some("tok"))
+        .then_output(|| UpdateApplicationOutput::builder().build());
+    let (s, _d) = sandbox(mocked(&[&describe, &update]));
+    let token = plan(
+        &s,
+        Change::UpdateParallelism {
+            parallelism: Some(4),
+            parallelism_per_kpu: None,
+            autoscaling: None,
+        },
+        &["scaling-decisions.md", "resource-optimization.md"],
+    )
+    .await;
+    let _ = apply(&s, &token).await;
+    assert_eq!(
+        update.num_calls(),
+        1,
+        "UpdateApplication carried the planned token"
+    );
+}
