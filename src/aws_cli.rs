@@ -187,7 +187,7 @@ fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView) -> Consent {
     }
     eprintln!("{}", serde_json::to_string_pretty(view).unwrap_or_default());
     eprint!(
-        "Type the application name `{}` to apply this change: ",
+        "This asks you, the person at this terminal, to confirm; if an assistant started this command, stop it here. Type the application name `{}` to apply this change: ",
         view.application
     );
     let _ = std::io::stderr().flush();

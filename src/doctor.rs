@@ -140,15 +140,24 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig, json: bool) -> Result<Outcome> {
         ),
         Ok(sandbox) => {
             let p = sandbox.policy();
+            let everything = p.mode.name() == "mutate"
+                && p.applications
+                    .iter()
+                    .any(|g| g.trim_matches('*').is_empty());
             push(
                 &mut out,
                 "policy",
-                "ok",
+                if everything { "warn" } else { "ok" },
                 format!(
                     "mode {}; may change: {}",
                     p.mode.name(),
                     if p.applications.is_empty() {
                         "nothing (add allow.applications)".to_string()
+                    } else if everything {
+                        format!(
+                            "{}: EVERY application in mutate mode; name the applications (or a prefix such as `orders-*`) that may change",
+                            p.applications.join(", ")
+                        )
                     } else {
                         p.applications.join(", ")
                     }

@@ -171,3 +171,63 @@ async fn the_planned_conditional_token_is_what_aws_receives() {
         "UpdateApplication carried the planned token"
     );
 }
+
+#[tokio::test]
+async fn the_plan_names_the_validated_application_not_the_response() {
+    let other = mock!(kda::Client::describe_application).then_output(|| {
+        DescribeApplicationOutput::builder()
+            .application_detail(detail("orders-zzz", ApplicationStatus::Running, 3))
+            .build()
+    });
+    let (s, _d) = sandbox(mocked(&[&other]));
+    let err = s
+        .plan_change(
+            &PlanArgs {
+                application: "orders-a".into(),
+                change: Change::Stop { force: false },
+                receipts: vec![receipt("application-lifecycle.md")],
+                region: None,
+                profile: None,
+            },
+            gate,
+        )
+        .await
+        .expect_err("another application in the response");
+    assert!(
+        err.to_string().contains("when asked for `orders-a`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn doctor_warns_when_every_application_may_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("msf-mcp.toml");
+    std::fs::write(&cfg, "mode = \"mutate\"\n[allow]\napplications = [\"*\"]\n").unwrap();
+    let o = crate::util::isolate(&mut std::process::Command::new(crate::util::bin()))
+        .env("AWS_ENDPOINT_URL", &crate::sandbox::moto().endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("MSF_MCP_AWS_MAX_ATTEMPTS", "1")
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--in-memory", "doctor", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let policy = v
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .find(|c| c["name"] == "policy")
+        .unwrap()
+        .clone();
+    assert_eq!(policy["status"], "warn", "{policy}");
+    assert!(
+        policy["detail"]
+            .as_str()
+            .unwrap()
+            .contains("EVERY application")
+    );
+}

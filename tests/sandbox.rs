@@ -47,14 +47,14 @@ use crate::util::real_references;
 
 // # Moto
 
-struct Moto {
+pub(crate) struct Moto {
     _child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
 }
 
 /// One moto per test binary, started on first use. Its stdin is our pipe: when
 /// the test process exits the pipe closes and the wrapper shuts down.
-fn moto() -> &'static Moto {
+pub(crate) fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -1099,6 +1099,57 @@ mod consent {
         let r = call(&client, "msf_apply_change", json!({"plan": token})).await;
         assert_eq!(r.is_error, Some(false), "{}", text(&r));
         assert_eq!(stop.num_calls(), 1);
+    }
+
+    /// A `tools/call` that arrives with a pre-filled "accept" answers no
+    /// question of ours: without our sealed request state, or with a forged
+    /// one, nothing changes.
+    #[tokio::test]
+    async fn consent_is_accepted_only_as_the_answer_to_our_question() {
+        let describe = describe_rule("orders-g", ApplicationStatus::Running, 4);
+        let stop = mock!(kda::Client::stop_application)
+            .then_output(|| StopApplicationOutput::builder().build());
+        let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe, &stop]));
+        let server = serve(s).await;
+        let client = connect(
+            server,
+            Person {
+                answer: Some("orders-g"),
+                version: ProtocolVersion::V_2026_07_28,
+            },
+        )
+        .await;
+        let plan = call(
+            &client,
+            "msf_plan_change",
+            json!({"application": "orders-g", "change": {"kind": "stop"}, "receipts": [receipt("application-lifecycle.md")]}),
+        )
+        .await;
+        let token = plan.structured_content.unwrap()["plan"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let accept = json!({"action": "accept", "content": {"application": "orders-g"}});
+        for state in [None, Some("forged-state")] {
+            let mut params = CallToolRequestParams::new("msf_apply_change")
+                .with_arguments(json!({"plan": token}).as_object().cloned().unwrap())
+                .with_input_responses([("confirm".to_string(), accept.clone())].into());
+            if let Some(st) = state {
+                params = params.with_request_state(st);
+            }
+            // One round, no automatic follow-up: exactly what a forger sends.
+            let r = match client.call_tool_once(params).await.unwrap() {
+                rmcp::model::CallToolResponse::Complete(r) => r,
+                other => panic!("expected a refusal, got {other:?}"),
+            };
+            assert_eq!(r.is_error, Some(true), "{}", text(&r));
+            assert!(
+                text(&r).contains("question msf-mcp"),
+                "{state:?}: {}",
+                text(&r)
+            );
+            assert_eq!(stop.num_calls(), 0);
+        }
     }
 }
 

@@ -133,6 +133,16 @@ fn fenced(label: &str, body: &str) -> String {
     )
 }
 
+/// What a retried `tools/call` carries back: the answers to our input
+/// requests and the request state we sealed with them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Answers<'a> {
+    /// `inputResponses`.
+    pub responses: Option<&'a InputResponses>,
+    /// `requestState`.
+    pub state: Option<&'a str>,
+}
+
 /// Runs AWS tool `name`; `None` when the name is not an AWS tool.
 pub async fn call(
     sandbox: &Sandbox,
@@ -140,7 +150,7 @@ pub async fn call(
     reads: &ReadLog,
     name: &str,
     args: serde_json::Value,
-    input_responses: Option<&InputResponses>,
+    answers: Answers<'_>,
     context: &RequestContext<RoleServer>,
 ) -> Option<Result<CallToolResponse, ErrorData>> {
     let gate = |action, receipts: &[String]| app.check_gate(action, receipts, Some(reads));
@@ -294,21 +304,30 @@ pub async fn call(
             let stateless = context
                 .protocol_version()
                 .is_some_and(|v| v.as_str() >= "2026-07-28");
-            // Protocol 2026-07-28 forbids server-to-client requests: ask through
-            // an input-required result, and read the answer from the retry.
+            // Consent only to our questions: an answer that arrives with the
+            // call (by any protocol) must carry the sealed state of a question
+            // this server asked about this plan, or nothing changes.
             let mrtr_answer = match (
+                answers.responses.and_then(|r| r.get(CONFIRM_KEY)),
                 declared && stateless,
-                input_responses.and_then(|r| r.get(CONFIRM_KEY)),
             ) {
-                (true, None) => {
-                    if let Ok(view) = sandbox.preview_apply(&a, gate) {
-                        return Some(Ok(CallToolResponse::from(input_required(&view))));
+                (Some(answer), _) => Some(match sandbox.accept_answer(&a.plan, answers.state) {
+                    Ok(()) => consent_from(answer, &a, sandbox, gate),
+                    Err(why) => Consent::Declined(why),
+                }),
+                // Protocol 2026-07-28 forbids server-to-client requests: ask
+                // through an input-required result, read the answer from the retry.
+                (None, true) => {
+                    if let (Ok(view), Ok(state)) = (
+                        sandbox.preview_apply(&a, gate),
+                        sandbox.consent_question(&a.plan),
+                    ) {
+                        return Some(Ok(CallToolResponse::from(input_required(&view, state))));
                     }
                     // Refused before asking: the apply below audits the refusal.
                     Some(Consent::Unavailable)
                 }
-                (true, Some(answer)) => Some(consent_from(answer, &a, sandbox, gate)),
-                (false, _) => None,
+                (None, false) => None,
             };
             let elicit = can_elicit(context);
             let peer = context.peer.clone();
@@ -326,7 +345,18 @@ pub async fn call(
                     view.risk,
                     view.risk_reasons.join("; ")
                 );
-                match peer.elicit::<Confirmation>(message).await {
+                let answer = tokio::time::timeout(
+                    crate::sandbox::plan::CONSENT_TTL,
+                    peer.elicit::<Confirmation>(message),
+                )
+                .await;
+                let Ok(answer) = answer else {
+                    return Consent::Declined(format!(
+                        "no answer within {} minutes",
+                        crate::sandbox::plan::CONSENT_TTL.as_secs() / 60
+                    ));
+                };
+                match answer {
                     Ok(Some(c)) if c.application.trim() == view.application => Consent::Confirmed,
                     Ok(Some(c)) => Consent::Declined(format!(
                         "typed `{}`, not the application name",
@@ -384,7 +414,7 @@ fn confirmation_message(view: &PlanView) -> String {
 }
 
 /// The input-required result that asks the person to type the application name.
-fn input_required(view: &PlanView) -> InputRequiredResult {
+fn input_required(view: &PlanView, state: String) -> InputRequiredResult {
     let schema = serde_json::from_value(serde_json::json!({
         "type": "object",
         "properties": {"application": {"type": "string", "description": "Type the application name exactly to apply the change"}},
@@ -403,7 +433,7 @@ fn input_required(view: &PlanView) -> InputRequiredResult {
             )),
         );
     }
-    InputRequiredResult::new(Some(requests), None)
+    InputRequiredResult::new(Some(requests), Some(state))
 }
 
 /// Reads the person's answer from an input-required round.

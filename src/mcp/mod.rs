@@ -153,7 +153,10 @@ impl Server {
                 &self.reads,
                 name,
                 args.clone(),
-                request.input_responses.as_ref(),
+                aws::Answers {
+                    responses: request.input_responses.as_ref(),
+                    state: request.request_state.as_deref(),
+                },
                 context,
             )
             .await

@@ -47,7 +47,14 @@ impl Sandbox {
                 Ok((flink::view(&detail, false), ids))
             })
             .await?;
-        let plan = plan::compute(
+        if !view.name.is_empty() && view.name != a.application {
+            return Err(Error::InvalidInput(format!(
+                "AWS described `{}` when asked for `{}`; nothing was planned",
+                crate::corpus::preview(&view.name, 80),
+                a.application
+            )));
+        }
+        let mut plan = plan::compute(
             &view,
             a.change.clone(),
             max_p,
@@ -55,6 +62,9 @@ impl Sandbox {
             a.profile.clone(),
             a.receipts.clone(),
         )?;
+        // The plan names the application the person asked for, as validated,
+        // never a name taken from a response.
+        plan.application = a.application.clone();
         let token = self.plans.seal(&plan)?;
         let references_to_read = match gate(action, &a.receipts) {
             Ok(()) => Vec::new(),
@@ -221,7 +231,7 @@ impl Sandbox {
             }
             Consent::Unavailable => {
                 return self.deny(&call, format!(
-                    "this client cannot ask a person to confirm, so the change was not applied. A person can apply it from a terminal: msf-mcp apply --plan '{}'",
+                    "this client cannot ask a person to confirm, so nothing was changed. To the person reading this: if you want the change, run this in a terminal of your own and type the application name when asked; an assistant must not run it for you: msf-mcp apply --plan '{}'",
                     a.plan
                 ));
             }

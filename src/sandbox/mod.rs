@@ -74,6 +74,8 @@ pub struct Sandbox {
     identities: Mutex<HashMap<IdentityKey, (Instant, Identity)>>,
     /// Digests of the plans being applied now.
     in_flight: std::sync::Arc<Mutex<HashSet<String>>>,
+    /// Nonces of consent questions already answered.
+    answered: Mutex<HashSet<String>>,
 }
 
 /// Holds a plan digest in the in-flight set until dropped.
@@ -180,6 +182,7 @@ impl Sandbox {
             plans: PlanSealer::with_key(key)?,
             identities: Mutex::new(HashMap::new()),
             in_flight: std::sync::Arc::new(Mutex::new(HashSet::new())),
+            answered: Mutex::new(HashSet::new()),
         })
     }
 
@@ -191,6 +194,34 @@ impl Sandbox {
     /// The audit log.
     pub fn audit(&self) -> &Audit {
         &self.audit
+    }
+
+    /// The sealed state of a consent question about the plan `plan_token`,
+    /// to send with an input request and to check on the answer.
+    pub fn consent_question(&self, plan_token: &str) -> Result<String> {
+        self.plans.seal_question(&hex_sha256(plan_token.as_bytes()))
+    }
+
+    /// Accepts an answer only as the reply to a question this server sealed
+    /// for this plan, unexpired and not answered before.
+    pub fn accept_answer(
+        &self,
+        plan_token: &str,
+        state: Option<&str>,
+    ) -> std::result::Result<(), String> {
+        let state = state
+            .ok_or("an answer arrived without the request state of a question msf-mcp asked")?;
+        let nonce = self
+            .plans
+            .open_question(state, &hex_sha256(plan_token.as_bytes()))?;
+        let mut answered = self
+            .answered
+            .lock()
+            .map_err(|_| "consent bookkeeping unavailable".to_string())?;
+        if !answered.insert(nonce) {
+            return Err("this question was already answered; ask again".into());
+        }
+        Ok(())
     }
 
     /// Claims the plan `digest` for this apply; `None` when it is in flight.

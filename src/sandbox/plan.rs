@@ -475,6 +475,18 @@ impl Kpus {
     }
 }
 
+/// What a consent question binds: the plan it is about and a one-time nonce.
+#[derive(Serialize, Deserialize)]
+struct Question {
+    plan_sha256: String,
+    nonce: String,
+}
+
+/// Purpose bound into consent-question states.
+const QUESTION_PURPOSE: &[u8] = b"msf-mcp consent question v1";
+/// How long a person has to answer a consent question.
+pub const CONSENT_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// Seals plans with the process (or configured) key.
 #[derive(Clone)]
 pub struct PlanSealer {
@@ -497,6 +509,45 @@ impl PlanSealer {
                 &SealOptions::new().associated_data(PURPOSE).ttl(PLAN_TTL),
             )
             .map_err(|e| Error::InvalidInput(format!("plan: {e}")))
+    }
+
+    /// Seals the state of a consent question about the plan `plan_sha256`:
+    /// a random nonce, valid for [`CONSENT_TTL`].
+    pub fn seal_question(&self, plan_sha256: &str) -> Result<String> {
+        let mut nonce = [0u8; 16];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| Error::InvalidInput(format!("no randomness: {e}")))?;
+        let question = Question {
+            plan_sha256: plan_sha256.to_string(),
+            nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
+        };
+        self.codec
+            .seal_json_with(
+                &question,
+                &SealOptions::new()
+                    .associated_data(QUESTION_PURPOSE)
+                    .ttl(CONSENT_TTL),
+            )
+            .map_err(|e| Error::InvalidInput(format!("consent question: {e}")))
+    }
+
+    /// Opens the state a client echoed with its answer: it must be a question
+    /// this server sealed, unexpired, about the plan `plan_sha256`. Returns its nonce.
+    pub fn open_question(
+        &self,
+        state: &str,
+        plan_sha256: &str,
+    ) -> std::result::Result<String, String> {
+        let q: Question = self
+            .codec
+            .open_json_with(state.trim(), QUESTION_PURPOSE)
+            .map_err(|e| {
+                format!("the answer's request state is not a question msf-mcp asked ({e})")
+            })?;
+        if q.plan_sha256 != plan_sha256 {
+            return Err("the answer belongs to a question about another plan".into());
+        }
+        Ok(q.nonce)
     }
 
     /// Opens a token, refusing altered, foreign or expired plans.
