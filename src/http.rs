@@ -16,6 +16,7 @@ use axum::{
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
+    serve::ListenerExt,
 };
 use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
@@ -78,6 +79,13 @@ pub async fn serve(server: Server, listener: TcpListener, opts: HttpOptions) -> 
         .route_layer(middleware::from_fn_with_state(token, bearer))
         .route("/health", get(health));
     tracing::info!(%local, "serving MCP over Streamable HTTP at /mcp");
+    // Answers go out at once: without TCP_NODELAY every small response waits
+    // for the client's delayed ACK (~40 ms) under Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;

@@ -199,3 +199,26 @@ async fn a_huge_argument_is_audited_bounded_and_the_next_start_opens_the_log() {
     let again = sandbox_on(dir.path(), mocked(&[&describe]));
     assert!(again.audit().verify().unwrap().ok());
 }
+
+#[test]
+fn the_audit_log_tool_says_which_limits_are_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    let s = sandbox_on(dir.path(), mocked(&[&describe]));
+    for bad in [0, 501, 100_000] {
+        let err = s
+            .audit_log(&AuditArgs {
+                limit: Some(bad),
+                ..Default::default()
+            })
+            .expect_err("out of range");
+        assert!(err.to_string().contains("1 to 500"), "{err}");
+    }
+    assert!(
+        s.audit_log(&AuditArgs {
+            limit: Some(500),
+            ..Default::default()
+        })
+        .is_ok()
+    );
+}

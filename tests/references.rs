@@ -336,3 +336,18 @@ fn pasted_errors_route_to_their_known_problem_entry() {
         misses.join("\n")
     );
 }
+
+/// `--references DIR` serves regular markdown files only: a symlink named
+/// like a reference (pointing anywhere) and dotfiles are skipped.
+#[test]
+fn a_references_folder_serves_no_symlinks_or_dotfiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = real_references().join("checkpoint-tuning.md");
+    std::fs::copy(&real, dir.path().join("checkpoint-tuning.md")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.path().join("link.md")).unwrap();
+    std::os::unix::fs::symlink(&real, dir.path().join("also-checkpoints.md")).unwrap();
+    std::fs::copy(&real, dir.path().join(".hidden.md")).unwrap();
+    let corpus = Corpus::from_dir(dir.path()).unwrap();
+    let names: Vec<&str> = corpus.docs().iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, vec!["checkpoint-tuning.md"]);
+}

@@ -147,7 +147,13 @@ impl Corpus {
             else {
                 continue;
             };
-            if !name.ends_with(".md") || !path.is_file() {
+            // Only regular files: no dotfiles, no symlinks (a `link.md` pointing
+            // at /etc/passwd is not a reference), no folders.
+            let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+            if !name.ends_with(".md") || name.starts_with('.') || !regular {
+                if name.ends_with(".md") && !regular {
+                    tracing::warn!(path = %path.display(), "skipped: not a regular file");
+                }
                 continue;
             }
             let len = entry.metadata().map_err(|e| Error::io(&path, e))?.len();

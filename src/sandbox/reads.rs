@@ -216,7 +216,15 @@ impl Sandbox {
 
     /// `msf_audit_log`: recent records, filtered.
     pub fn audit_log(&self, a: &AuditArgs) -> Result<AuditOut> {
-        let limit = a.limit.unwrap_or(50).clamp(1, 500);
+        let limit = match a.limit {
+            None => 50,
+            Some(n @ 1..=500) => n,
+            Some(n) => {
+                return Err(Error::InvalidInput(format!(
+                    "limit {n} is out of range: give 1 to 500 records (default 50), and page back with `cursor`"
+                )));
+            }
+        };
         let since = match &a.since {
             Some(s) => Some(audit::rfc3339(
                 logs::parse_time(s, now_secs())
