@@ -222,3 +222,87 @@ fn the_audit_log_tool_says_which_limits_are_allowed() {
         .is_ok()
     );
 }
+
+// # The off-box copy (CloudWatch Logs)
+
+fn sink_policy(extra: &str) -> msf_mcp::sandbox::policy::Policy {
+    policy(&format!(
+        "{MUTATE}[audit]\ncloudwatch_log_group = \"/msf-mcp/audit-test\"\n{extra}"
+    ))
+}
+
+/// Every record of a call goes to the log group, byte for byte as in the
+/// local log (chain fields included). Tested against moto's CloudWatch Logs.
+#[tokio::test]
+async fn records_are_copied_to_cloudwatch_logs() {
+    crate::sandbox::seed("sink-moto").await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Sandbox::new(
+        sink_policy(""),
+        &dir.path().join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        crate::sandbox::moto_settings(),
+        &[9u8; 32],
+    )
+    .unwrap();
+    s.describe_application(&DescribeArgs {
+        application: "sink-moto".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&crate::sandbox::sdk_config().await);
+    let events = logs
+        .filter_log_events()
+        .log_group_name("/msf-mcp/audit-test")
+        .send()
+        .await
+        .unwrap();
+    let shipped: Vec<String> = events
+        .events()
+        .iter()
+        .filter_map(|e| e.message().map(str::to_string))
+        .collect();
+    let local: Vec<String> = std::fs::read_to_string(s.audit().path())
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(local.len(), 2, "attempt and outcome");
+    for line in &local {
+        assert!(shipped.contains(line), "not shipped: {line}");
+    }
+}
+
+/// With the copy configured and unreachable, a change is refused before
+/// AWS sees it (sink_failure = "refuse", the default); "warn" lets it through.
+#[tokio::test]
+async fn a_change_whose_attempt_cannot_be_copied_is_refused() {
+    let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
+    let start = mock!(kda::Client::start_application)
+        .then_output(|| StartApplicationOutput::builder().build());
+    for (extra, applied) in [("", false), ("sink_failure = \"warn\"\n", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        // The mocked network answers only the MSF calls: CloudWatch Logs fails.
+        let s = Sandbox::new(
+            sink_policy(extra),
+            &dir.path().join("audit.jsonl"),
+            AUDIT_KEY.as_bytes(),
+            mocked(&[&describe, &start]),
+            &[9u8; 32],
+        )
+        .unwrap();
+        let token = plan(&s).await;
+        let before = start.num_calls();
+        let result = s
+            .apply_change(&ApplyArgs { plan: token }, gate, |_| async {
+                Consent::Confirmed
+            })
+            .await;
+        assert_eq!(result.is_ok(), applied, "{extra:?}: {result:?}");
+        assert_eq!(start.num_calls() - before, usize::from(applied));
+        if let Err(e) = result {
+            assert!(e.to_string().contains("copied off the machine"), "{e}");
+        }
+    }
+}

@@ -88,7 +88,7 @@ pub(crate) fn moto() -> &'static Moto {
     })
 }
 
-fn moto_settings() -> AwsSettings {
+pub(crate) fn moto_settings() -> AwsSettings {
     AwsSettings {
         endpoint_url: Some(moto().endpoint.clone()),
         static_credentials: Some(("testing".into(), "testing".into())),
@@ -99,7 +99,7 @@ fn moto_settings() -> AwsSettings {
     }
 }
 
-async fn sdk_config() -> aws_config::SdkConfig {
+pub(crate) async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(moto().endpoint.clone())
         .region(Region::new("us-east-1"))
@@ -109,7 +109,7 @@ async fn sdk_config() -> aws_config::SdkConfig {
 }
 
 /// Creates application `name` in moto, with a secret runtime property, and its log group with events.
-async fn seed(name: &str) {
+pub(crate) async fn seed(name: &str) {
     let config = sdk_config().await;
     let kda = kda::Client::new(&config);
     let group = format!("/aws/kinesis-analytics/{name}");

@@ -21,6 +21,7 @@ mod logs;
 pub mod plan;
 pub mod policy;
 mod reads;
+mod sink;
 pub mod types;
 
 use std::{
@@ -76,6 +77,8 @@ pub struct Sandbox {
     in_flight: std::sync::Arc<Mutex<HashSet<String>>>,
     /// Nonces of consent questions already answered.
     answered: Mutex<HashSet<String>>,
+    /// The off-box copy of the audit log, when the policy names one.
+    sink: Option<sink::Sink>,
 }
 
 /// Holds a plan digest in the in-flight set until dropped.
@@ -175,7 +178,12 @@ impl Sandbox {
         aws: AwsSettings,
         key: &[u8],
     ) -> Result<Sandbox> {
+        let sink = policy
+            .audit_sink
+            .as_ref()
+            .map(|cfg| sink::Sink::new(cfg, aws.clone()));
         Ok(Sandbox {
+            sink,
             audit: Audit::open(audit_path, audit_key)?,
             policy,
             aws,
@@ -255,12 +263,31 @@ impl Sandbox {
         Ok(None)
     }
 
-    /// Appends a record; an error means it is not in the log.
-    fn record(&self, entry: Entry, sync: bool) -> Result<()> {
-        self.audit.append(entry, sync).map(|_| ()).map_err(|e| {
-            tracing::error!(error = %e, "cannot write the audit log");
-            e
-        })
+    /// Appends a record; an error means it is not in the log. Returns the line.
+    fn record(&self, entry: Entry, sync: bool) -> Result<String> {
+        self.audit
+            .append_line(entry, sync)
+            .map(|(_, line)| line)
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot write the audit log");
+                e
+            })
+    }
+
+    /// Copies a record line off the machine, when a sink is configured.
+    /// `Err` only when the copy failed and the policy says to refuse.
+    async fn ship(&self, line: &str, refusable: bool) -> std::result::Result<(), String> {
+        let Some(sink) = &self.sink else {
+            return Ok(());
+        };
+        match sink.ship(line).await {
+            Ok(()) => Ok(()),
+            Err(e) if refusable && sink.refuses() => Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, group = sink.group(), "audit record not copied off the machine");
+                Ok(())
+            }
+        }
     }
 
     fn entry(&self, call: &Call<'_>, audit_id: &str, kind: &str, decision: &str) -> Entry {
@@ -286,10 +313,11 @@ impl Sandbox {
         let mut outcome = self.entry(call, &id, "outcome", "deny");
         outcome.outcome = Some("denied".into());
         outcome.reason = Some(reason.clone());
+        // A refusal changes nothing: it stays in the local log only.
         let recorded = self
             .record(attempt, call.mutating)
-            .and_then(|()| self.record(outcome, call.mutating));
-        match recorded {
+            .and_then(|_| self.record(outcome, call.mutating));
+        match recorded.map(|_| ()) {
             Ok(()) => Err(Error::Denied(reason)),
             // Refused either way; say that the refusal is not on record.
             Err(e) => Err(Error::Denied(format!(
@@ -327,10 +355,19 @@ impl Sandbox {
         attempt.account = identity.as_ref().map(|i| i.account.clone());
         attempt.caller_arn = identity.as_ref().map(|i| i.arn.clone());
         attempt.region = config.region().map(|r| r.to_string());
-        // Fail closed: nothing reaches AWS unless its attempt is on record.
-        if let Err(e) = self.record(attempt.clone(), call.mutating) {
+        // Fail closed: nothing reaches AWS unless its attempt is on record,
+        // and, for a change, copied off the machine when the policy asks so.
+        let line = match self.record(attempt.clone(), call.mutating) {
+            Ok(line) => line,
+            Err(e) => {
+                return Err(Error::Audit(format!(
+                    "not sent to AWS: the audit log could not record the attempt ({e}). Free space or fix permissions on the audit log, then retry"
+                )));
+            }
+        };
+        if let Err(e) = self.ship(&line, call.mutating).await {
             return Err(Error::Audit(format!(
-                "not sent to AWS: the audit log could not record the attempt ({e}). Free space or fix permissions on the audit log, then retry"
+                "not sent to AWS: the attempt record could not be copied off the machine ({e}); the policy (sink_failure = \"refuse\") forbids changes without it"
             )));
         }
         let started = Instant::now();
@@ -354,7 +391,10 @@ impl Sandbox {
                 outcome.outcome = Some("ok".into());
                 outcome.aws_request_ids = ids.clone();
                 match self.record(outcome, call.mutating) {
-                    Ok(()) => Ok((value, id)),
+                    Ok(line) => {
+                        let _ = self.ship(&line, false).await;
+                        Ok((value, id))
+                    }
                     Err(e) if call.mutating => Err(gap("was sent and AWS accepted it", &ids, e)),
                     Err(e) => Err(gap("was answered", &ids, e)),
                 }
@@ -363,7 +403,10 @@ impl Sandbox {
                 outcome.outcome = Some("error".into());
                 outcome.reason = Some(aws_error.message.clone());
                 match self.record(outcome, call.mutating) {
-                    Ok(()) => Err(Error::Aws(aws_error)),
+                    Ok(line) => {
+                        let _ = self.ship(&line, false).await;
+                        Err(Error::Aws(aws_error))
+                    }
                     Err(e) => Err(gap(
                         &format!("was sent and failed ({})", aws_error.message),
                         &[],

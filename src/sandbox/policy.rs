@@ -15,7 +15,8 @@
 //! max_wait_s = 60
 //! [audit]
 //! path = "/var/log/msf-mcp/audit.jsonl"
-//! # cloudwatch_log_group: refused until the off-box sink exists
+//! cloudwatch_log_group = "/msf-mcp/audit"   # off-box copy of every record
+//! sink_failure = "refuse"                    # or "warn": a change whose attempt cannot be shipped
 //! ```
 //! Deny by default: read-only mode, no application may be changed, no
 //! region or profile other than the defaults may be named.
@@ -132,6 +133,18 @@ struct AuditFile {
     path: Option<PathBuf>,
     #[serde(default)]
     cloudwatch_log_group: Option<String>,
+    #[serde(default)]
+    sink_failure: Option<String>,
+}
+
+/// The off-box copy of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditSink {
+    /// CloudWatch Logs group that receives every record.
+    pub log_group: String,
+    /// Refuse a change whose attempt record cannot be shipped (`sink_failure = "refuse"`,
+    /// the default); `"warn"` only logs.
+    pub refuse_on_failure: bool,
 }
 
 /// The validated policy.
@@ -151,8 +164,8 @@ pub struct Policy {
     pub limits: Limits,
     /// Audit log file (default chosen by the caller).
     pub audit_path: Option<PathBuf>,
-    /// Optional CloudWatch Logs group that also receives audit records.
-    pub audit_log_group: Option<String>,
+    /// Optional CloudWatch Logs copy of every audit record.
+    pub audit_sink: Option<AuditSink>,
 }
 
 /// Environment overrides, read by the binary's edge and passed in.
@@ -212,14 +225,44 @@ impl Policy {
                 )));
             }
         }
-        if let Some(group) = &file.audit.cloudwatch_log_group {
-            // An operator who configures an off-box copy relies on it: a policy
-            // that names one cannot be honoured yet, so it is refused, not ignored.
-            return Err(Error::InvalidInput(format!(
-                "policy: [audit] cloudwatch_log_group = \"{}\" is not supported yet (no off-box copy would be written); remove it, and keep the audit key apart from the log",
-                crate::corpus::preview(group, 80)
-            )));
-        }
+        let audit_sink = match (
+            &file.audit.cloudwatch_log_group,
+            file.audit.sink_failure.as_deref(),
+        ) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "policy: [audit] sink_failure needs cloudwatch_log_group".into(),
+                ));
+            }
+            (Some(group), failure) => {
+                let valid = !group.is_empty()
+                    && group.len() <= 512
+                    && group
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-/#".contains(c));
+                if !valid {
+                    return Err(Error::InvalidInput(format!(
+                        "policy: [audit] cloudwatch_log_group `{}` is not a log group name (1-512 of A-Z a-z 0-9 . _ - / #)",
+                        crate::corpus::preview(group, 80)
+                    )));
+                }
+                let refuse_on_failure = match failure {
+                    None | Some("refuse") => true,
+                    Some("warn") => false,
+                    Some(other) => {
+                        return Err(Error::InvalidInput(format!(
+                            "policy: [audit] sink_failure = \"{}\" is not one of refuse, warn",
+                            crate::corpus::preview(other, 40)
+                        )));
+                    }
+                };
+                Some(AuditSink {
+                    log_group: group.clone(),
+                    refuse_on_failure,
+                })
+            }
+        };
         Ok(Policy {
             mode,
             applications: file.allow.applications,
@@ -228,7 +271,7 @@ impl Policy {
             denied_changes: file.deny.changes,
             limits: l,
             audit_path: overrides.audit_path.clone().or(file.audit.path),
-            audit_log_group: file.audit.cloudwatch_log_group,
+            audit_sink,
         })
     }
 
@@ -367,13 +410,32 @@ mod tests {
     }
 
     #[test]
-    fn an_off_box_sink_that_cannot_be_honoured_is_refused() {
-        let e = Policy::parse(
+    fn the_off_box_sink_is_parsed_and_checked() {
+        let p = Policy::parse(
             "[audit]\ncloudwatch_log_group = \"/msf-mcp/audit\"\n",
             &Overrides::default(),
         )
-        .unwrap_err();
-        assert!(e.to_string().contains("not supported yet"), "{e}");
+        .unwrap();
+        assert_eq!(
+            p.audit_sink,
+            Some(AuditSink {
+                log_group: "/msf-mcp/audit".into(),
+                refuse_on_failure: true
+            })
+        );
+        let p = Policy::parse(
+            "[audit]\ncloudwatch_log_group = \"g\"\nsink_failure = \"warn\"\n",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(!p.audit_sink.unwrap().refuse_on_failure);
+        for bad in [
+            "[audit]\ncloudwatch_log_group = \"bad name!\"\n",
+            "[audit]\nsink_failure = \"warn\"\n",
+            "[audit]\ncloudwatch_log_group = \"g\"\nsink_failure = \"maybe\"\n",
+        ] {
+            assert!(Policy::parse(bad, &Overrides::default()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -214,7 +214,12 @@ impl Audit {
     /// Appends `entry` (bounded first) under the file lock, after the last
     /// record on disk; `sync` forces record and head to disk (for changes).
     /// Returns its seq. An error means the record is not in the log.
-    pub fn append(&self, mut entry: Entry, sync: bool) -> Result<u64> {
+    pub fn append(&self, entry: Entry, sync: bool) -> Result<u64> {
+        self.append_line(entry, sync).map(|(seq, _)| seq)
+    }
+
+    /// As [`Audit::append`], also returning the line written (for the off-box copy).
+    pub fn append_line(&self, mut entry: Entry, sync: bool) -> Result<(u64, String)> {
         bound(&mut entry);
         self.with_lock(|file| {
             tail::set_aside_torn(&self.path, file)?;
@@ -250,7 +255,7 @@ impl Audit {
                     )),
                 });
             }
-            Ok(record.seq)
+            Ok((record.seq, line))
         })
     }
 
