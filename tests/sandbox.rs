@@ -1101,6 +1101,57 @@ mod consent {
         assert_eq!(stop.num_calls(), 1);
     }
 
+    /// A person who never answers.
+    #[derive(Clone)]
+    struct Silent;
+
+    impl ClientHandler for Silent {
+        fn get_info(&self) -> ClientConfig {
+            ClientConfig::new(
+                ClientCapabilities::builder().enable_elicitation().build(),
+                Implementation::new("silent", "0"),
+            )
+        }
+
+        async fn create_elicitation(
+            &self,
+            _: ElicitRequestParams,
+            _: RequestContext<RoleClient>,
+        ) -> Result<ElicitResult, ErrorData> {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(ElicitResult::new(ElicitationAction::Decline))
+        }
+    }
+
+    /// A question nobody answers expires (limits.consent_s): nothing changes.
+    #[tokio::test]
+    async fn an_unanswered_question_expires_and_nothing_changes() {
+        let describe = describe_rule("orders-h", ApplicationStatus::Running, 4);
+        let stop = mock!(kda::Client::stop_application)
+            .then_output(|| StopApplicationOutput::builder().build());
+        let (s, _dir) = sandbox(
+            policy(&format!("{MUTATE}[limits]\nconsent_s = 1\n")),
+            mocked(&[&describe, &stop]),
+        );
+        let client = connect(serve(s).await, Silent).await;
+        let plan = call(
+            &client,
+            "msf_plan_change",
+            json!({"application": "orders-h", "change": {"kind": "stop"}, "receipts": [receipt("application-lifecycle.md")]}),
+        )
+        .await;
+        let token = plan.structured_content.unwrap()["plan"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let started = std::time::Instant::now();
+        let r = call(&client, "msf_apply_change", json!({"plan": token})).await;
+        assert_eq!(r.is_error, Some(true), "{}", text(&r));
+        assert!(text(&r).contains("no answer within 1 s"), "{}", text(&r));
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!(stop.num_calls(), 0);
+    }
+
     /// A `tools/call` that arrives with a pre-filled "accept" answers no
     /// question of ours: without our sealed request state, or with a forged
     /// one, nothing changes.

@@ -331,6 +331,7 @@ pub async fn call(
             };
             let elicit = can_elicit(context);
             let peer = context.peer.clone();
+            let timeout = sandbox.consent_timeout();
             let ask = |view: PlanView| async move {
                 if let Some(consent) = mrtr_answer {
                     return consent;
@@ -345,15 +346,12 @@ pub async fn call(
                     view.risk,
                     view.risk_reasons.join("; ")
                 );
-                let answer = tokio::time::timeout(
-                    crate::sandbox::plan::CONSENT_TTL,
-                    peer.elicit::<Confirmation>(message),
-                )
-                .await;
+                let answer =
+                    tokio::time::timeout(timeout, peer.elicit::<Confirmation>(message)).await;
                 let Ok(answer) = answer else {
                     return Consent::Declined(format!(
-                        "no answer within {} minutes",
-                        crate::sandbox::plan::CONSENT_TTL.as_secs() / 60
+                        "no answer within {} s (limits.consent_s)",
+                        timeout.as_secs()
                     ));
                 };
                 match answer {

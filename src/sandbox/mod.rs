@@ -207,7 +207,13 @@ impl Sandbox {
     /// The sealed state of a consent question about the plan `plan_token`,
     /// to send with an input request and to check on the answer.
     pub fn consent_question(&self, plan_token: &str) -> Result<String> {
-        self.plans.seal_question(&hex_sha256(plan_token.as_bytes()))
+        self.plans
+            .seal_question(&hex_sha256(plan_token.as_bytes()), self.consent_timeout())
+    }
+
+    /// How long a person has to answer a consent question (policy `limits.consent_s`).
+    pub fn consent_timeout(&self) -> Duration {
+        Duration::from_secs(u64::from(self.policy.limits.consent_s))
     }
 
     /// Accepts an answer only as the reply to a question this server sealed

@@ -484,9 +484,6 @@ struct Question {
 
 /// Purpose bound into consent-question states.
 const QUESTION_PURPOSE: &[u8] = b"msf-mcp consent question v1";
-/// How long a person has to answer a consent question.
-pub const CONSENT_TTL: std::time::Duration = std::time::Duration::from_secs(600);
-
 /// Seals plans with the process (or configured) key.
 #[derive(Clone)]
 pub struct PlanSealer {
@@ -512,8 +509,8 @@ impl PlanSealer {
     }
 
     /// Seals the state of a consent question about the plan `plan_sha256`:
-    /// a random nonce, valid for [`CONSENT_TTL`].
-    pub fn seal_question(&self, plan_sha256: &str) -> Result<String> {
+    /// a random nonce, valid for `ttl`.
+    pub fn seal_question(&self, plan_sha256: &str, ttl: std::time::Duration) -> Result<String> {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce)
             .map_err(|e| Error::InvalidInput(format!("no randomness: {e}")))?;
@@ -526,7 +523,7 @@ impl PlanSealer {
                 &question,
                 &SealOptions::new()
                     .associated_data(QUESTION_PURPOSE)
-                    .ttl(CONSENT_TTL),
+                    .ttl(ttl),
             )
             .map_err(|e| Error::InvalidInput(format!("consent question: {e}")))
     }

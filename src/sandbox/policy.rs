@@ -13,6 +13,7 @@
 //! max_parallelism = 64
 //! max_rows = 1000
 //! max_wait_s = 60
+//! consent_s = 600                     # how long a person has to confirm a change
 //! [audit]
 //! path = "/var/log/msf-mcp/audit.jsonl"
 //! cloudwatch_log_group = "/msf-mcp/audit"   # off-box copy of every record
@@ -69,6 +70,7 @@ impl Mode {
 const MAX_PARALLELISM_CEILING: u32 = 10_000;
 const MAX_ROWS_CEILING: u32 = 10_000;
 const MAX_WAIT_CEILING: u32 = 600;
+const MAX_CONSENT_CEILING: u32 = 3_600;
 
 /// The policy file, as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -114,6 +116,8 @@ pub struct Limits {
     pub max_rows: u32,
     /// Longest a log query may wait, in seconds.
     pub max_wait_s: u32,
+    /// How long a person has to answer a consent question, in seconds.
+    pub consent_s: u32,
 }
 
 impl Default for Limits {
@@ -122,6 +126,7 @@ impl Default for Limits {
             max_parallelism: 64,
             max_rows: 1_000,
             max_wait_s: 60,
+            consent_s: 600,
         }
     }
 }
@@ -218,6 +223,7 @@ impl Policy {
             ),
             ("max_rows", l.max_rows, MAX_ROWS_CEILING),
             ("max_wait_s", l.max_wait_s, MAX_WAIT_CEILING),
+            ("consent_s", l.consent_s, MAX_CONSENT_CEILING),
         ] {
             if value == 0 || value > ceiling {
                 return Err(Error::InvalidInput(format!(
