@@ -149,8 +149,10 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
         }
         Command::Apply { plan, json } => {
             let app = App::load(config)?;
-            let ask =
-                |view: msf_mcp::sandbox::plan::PlanView| async move { confirm_on_terminal(&view) };
+            let mfa = sandbox.policy().mfa.is_some();
+            let ask = |view: msf_mcp::sandbox::plan::PlanView| async move {
+                confirm_on_terminal(&view, mfa)
+            };
             let out = runtime.block_on(sandbox.apply_change(
                 &ApplyArgs { plan: plan.clone() },
                 |action, r| app.check_gate(action, r, None),
@@ -180,7 +182,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
 }
 
 /// Asks on the controlling terminal; never reads a confirmation from a pipe.
-fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView) -> Consent {
+fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView, mfa: bool) -> Consent {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Consent::Unavailable;
@@ -195,11 +197,19 @@ fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView) -> Consent {
     if stdin.lock().read_line(&mut line).is_err() {
         return Consent::Declined("no answer".into());
     }
-    if line.trim() == view.application {
-        Consent::Confirmed
-    } else {
-        Consent::Declined(format!("typed `{}`", line.trim()))
+    if line.trim() != view.application {
+        return Consent::Declined(format!("typed `{}`", line.trim()));
     }
+    if !mfa {
+        return Consent::Confirmed;
+    }
+    eprint!("Type the current 6-digit code of your MFA device: ");
+    let _ = std::io::stderr().flush();
+    let mut code = String::new();
+    if stdin.lock().read_line(&mut code).is_err() {
+        return Consent::Declined("no MFA code".into());
+    }
+    Consent::ConfirmedWithCode(code.trim().to_string())
 }
 
 fn verify(path: &std::path::Path) -> Result<Outcome> {

@@ -231,3 +231,121 @@ fn doctor_warns_when_every_application_may_change() {
             .contains("EVERY application")
     );
 }
+
+// # MFA-backed apply
+
+const MFA: &str = "[apply]\nmfa_role_arn = \"arn:aws:iam::123456789012:role/msf-apply\"\nmfa_serial = \"arn:aws:iam::123456789012:mfa/alice\"\n";
+
+fn mfa_sandbox(aws: msf_mcp::sandbox::AwsSettings) -> (Sandbox, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Sandbox::new(
+        policy(&format!("{MUTATE}{MFA}")),
+        &dir.path().join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        aws,
+        &[9u8; 32],
+    )
+    .unwrap();
+    (s, dir)
+}
+
+/// With `[apply]` naming an MFA-backed role, a change is made only as that
+/// role, assumed with the code the person typed: no code, nothing changes; a
+/// code AWS refuses, nothing changes; the right code, one AssumeRole with the
+/// device and code, then the change.
+#[tokio::test]
+async fn mfa_backed_apply_needs_the_persons_code_and_aws_checks_it() {
+    use aws_sdk_sts::{operation::assume_role::AssumeRoleOutput, types::Credentials};
+    let describe = describe_rule("orders-a", ApplicationStatus::Running, 3);
+    let stop = mock!(kda::Client::stop_application)
+        .then_output(|| StopApplicationOutput::builder().build());
+    let assume = mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(|r| {
+            r.token_code() == Some("123456")
+                && r.serial_number() == Some("arn:aws:iam::123456789012:mfa/alice")
+                && r.role_arn() == Some("arn:aws:iam::123456789012:role/msf-apply")
+        })
+        .then_output(|| {
+            AssumeRoleOutput::builder()
+                .credentials(
+                    Credentials::builder()
+                        .access_key_id("ASIAMFA")
+                        .secret_access_key("secret")
+                        .session_token("token")
+                        .expiration(aws_sdk_sts::primitives::DateTime::from_secs(4_102_444_800))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let refused = mock!(aws_sdk_sts::Client::assume_role)
+        .match_requests(|r| r.token_code() != Some("123456"))
+        .then_error(|| {
+            aws_sdk_sts::operation::assume_role::AssumeRoleError::generic(
+                aws_sdk_sts::error::ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message(
+                        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+                    )
+                    .build(),
+            )
+        });
+    let (s, _d) = mfa_sandbox(mocked(&[&describe, &stop, &assume, &refused]));
+
+    // No code: refused before AWS.
+    let token = plan(
+        &s,
+        Change::Stop { force: false },
+        &["application-lifecycle.md"],
+    )
+    .await;
+    let err = apply(&s, &token).await.expect_err("no code");
+    assert!(err.to_string().contains("6-digit code"), "{err}");
+    assert_eq!((assume.num_calls(), stop.num_calls()), (0, 0));
+
+    // A code AWS does not accept (no matching rule: the mocked STS fails).
+    let token = plan(
+        &s,
+        Change::Stop { force: false },
+        &["application-lifecycle.md"],
+    )
+    .await;
+    let err = s
+        .apply_change(&ApplyArgs { plan: token }, gate, |_| async {
+            Consent::ConfirmedWithCode("000000".into())
+        })
+        .await
+        .expect_err("AWS refuses the code");
+    assert!(err.to_string().contains("AssumeRole"), "{err}");
+    assert_eq!(stop.num_calls(), 0);
+
+    // The right code: the role is assumed, then the change is made.
+    let token = plan(
+        &s,
+        Change::Stop { force: false },
+        &["application-lifecycle.md"],
+    )
+    .await;
+    s.apply_change(&ApplyArgs { plan: token }, gate, |_| async {
+        Consent::ConfirmedWithCode("123456".into())
+    })
+    .await
+    .unwrap();
+    assert_eq!((assume.num_calls(), stop.num_calls()), (1, 1));
+}
+
+/// The AssumeRole call itself, against moto's STS.
+#[tokio::test]
+async fn the_mfa_role_is_assumed_through_sts() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Sandbox::new(
+        policy(&format!("{MUTATE}{MFA}")),
+        &dir.path().join("audit.jsonl"),
+        AUDIT_KEY.as_bytes(),
+        crate::sandbox::moto_settings(),
+        &[9u8; 32],
+    )
+    .unwrap();
+    let identity = s.mfa_identity("123456").await.unwrap();
+    assert!(identity.contains("msf-apply"), "{identity}");
+}

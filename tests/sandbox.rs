@@ -401,6 +401,7 @@ pub(crate) fn mocked(rules: &[&Rule]) -> AwsSettings {
     for r in rules {
         interceptor = interceptor.with_rule(r);
     }
+    let shared = SharedInterceptor::new(interceptor);
     AwsSettings {
         endpoint_url: None,
         static_credentials: Some(("testing".into(), "testing".into())),
@@ -409,7 +410,8 @@ pub(crate) fn mocked(rules: &[&Rule]) -> AwsSettings {
         operation_timeout: Duration::from_secs(5),
         test_hooks: Some(TestHooks {
             http_client: create_mock_http_client(),
-            msf_interceptors: vec![SharedInterceptor::new(interceptor)],
+            msf_interceptors: vec![shared.clone()],
+            sts_interceptors: vec![shared],
         }),
     }
 }

@@ -46,6 +46,17 @@ pub const AUDIT: &str = "msf_audit_log";
 pub struct Confirmation {
     /// Type the application name exactly to apply the change.
     pub application: String,
+    /// The current 6-digit code of your MFA device, when the policy asks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_code: Option<String>,
+}
+
+/// Consent from a typed name and an optional MFA code.
+fn confirmed(mfa_code: Option<&str>) -> Consent {
+    match mfa_code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Consent::ConfirmedWithCode(code.to_string()),
+        None => Consent::Confirmed,
+    }
 }
 rmcp::elicit_safe!(Confirmation);
 
@@ -355,7 +366,9 @@ pub async fn call(
                     ));
                 };
                 match answer {
-                    Ok(Some(c)) if c.application.trim() == view.application => Consent::Confirmed,
+                    Ok(Some(c)) if c.application.trim() == view.application => {
+                        confirmed(c.mfa_code.as_deref())
+                    }
                     Ok(Some(c)) => Consent::Declined(format!(
                         "typed `{}`, not the application name",
                         crate::corpus::preview(&c.application, 60)
@@ -415,7 +428,10 @@ fn confirmation_message(view: &PlanView) -> String {
 fn input_required(view: &PlanView, state: String) -> InputRequiredResult {
     let schema = serde_json::from_value(serde_json::json!({
         "type": "object",
-        "properties": {"application": {"type": "string", "description": "Type the application name exactly to apply the change"}},
+        "properties": {
+            "application": {"type": "string", "description": "Type the application name exactly to apply the change"},
+            "mfa_code": {"type": "string", "description": "The current 6-digit code of your MFA device, when the policy asks for one"}
+        },
         "required": ["application"]
     }));
     let mut requests = InputRequests::new();
@@ -451,7 +467,9 @@ fn consent_from(
         answer["action"].as_str(),
         answer["content"]["application"].as_str(),
     ) {
-        (Some("accept"), Some(name)) if name.trim() == view.application => Consent::Confirmed,
+        (Some("accept"), Some(name)) if name.trim() == view.application => {
+            confirmed(answer["content"]["mfa_code"].as_str())
+        }
         (Some("accept"), Some(name)) => Consent::Declined(format!(
             "typed `{}`, not the application name",
             crate::corpus::preview(name, 60)

@@ -34,6 +34,8 @@ pub struct TestHooks {
     pub http_client: SharedHttpClient,
     /// Added to the MSF (kinesisanalyticsv2) client.
     pub msf_interceptors: Vec<SharedInterceptor>,
+    /// Added to the STS client that assumes the MFA-backed apply role.
+    pub sts_interceptors: Vec<SharedInterceptor>,
 }
 
 impl AwsSettings {
@@ -102,4 +104,50 @@ pub fn msf_client(
         }
     }
     aws_sdk_kinesisanalyticsv2::Client::from_conf(builder.build())
+}
+
+/// `config` with the credentials of `role_arn`, assumed with the person's
+/// MFA `code` for 15 minutes (session named after the audit id).
+pub async fn assume_with_mfa(
+    settings: &AwsSettings,
+    config: &SdkConfig,
+    mfa: &super::policy::MfaApply,
+    code: &str,
+    audit_id: &str,
+) -> super::errors::AwsResult<SdkConfig> {
+    let mut builder = aws_sdk_sts::config::Builder::from(config);
+    if let Some(hooks) = &settings.test_hooks {
+        for i in &hooks.sts_interceptors {
+            builder.push_interceptor(i.clone());
+        }
+    }
+    let sts = aws_sdk_sts::Client::from_conf(builder.build());
+    let out = sts
+        .assume_role()
+        .role_arn(&mfa.role_arn)
+        .role_session_name(format!("msf-mcp-{audit_id}"))
+        .serial_number(&mfa.serial)
+        .token_code(code)
+        .duration_seconds(900)
+        .send()
+        .await
+        .map_err(super::errors::from_sdk("sts:AssumeRole"))?;
+    let creds = out.credentials().ok_or_else(|| {
+        super::errors::AwsError::invalid(
+            "sts:AssumeRole returned no credentials; nothing was changed".into(),
+        )
+    })?;
+    let credentials = Credentials::new(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token().to_string()),
+        None,
+        "msf-mcp-mfa",
+    );
+    Ok(config
+        .to_builder()
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .build())
 }

@@ -221,8 +221,9 @@ impl Sandbox {
                 ),
             );
         }
-        match ask(PlanView::of(&plan)).await {
-            Consent::Confirmed => {}
+        let code = match ask(PlanView::of(&plan)).await {
+            Consent::Confirmed => None,
+            Consent::ConfirmedWithCode(code) => Some(code),
             Consent::Declined(why) => {
                 return self.deny(
                     &call,
@@ -235,7 +236,24 @@ impl Sandbox {
                     a.plan
                 ));
             }
-        }
+        };
+        let mfa_code = match (&self.policy.mfa, code) {
+            (None, _) => None,
+            (Some(m), Some(code))
+                if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                Some((m.clone(), code))
+            }
+            (Some(m), _) => {
+                return self.deny(
+                    &call,
+                    format!(
+                        "policy: changes need the current 6-digit code of MFA device {} with the confirmation; nothing was changed",
+                        m.serial
+                    ),
+                );
+            }
+        };
         let operation = plan.request["operation"]
             .as_str()
             .unwrap_or_default()
@@ -251,6 +269,14 @@ impl Sandbox {
         );
         let (ids, audit_id) = self
             .door_with_id(call, |config| async move {
+                // MFA-backed apply: the change is made as the role assumed with
+                // the person's code, so AWS itself refuses one nobody confirmed.
+                let config = match &mfa_code {
+                    Some((mfa, code)) => {
+                        aws::assume_with_mfa(&self.aws, &config, mfa, code, "apply").await?
+                    }
+                    None => config,
+                };
                 let client = aws::msf_client(&self.aws, &config);
                 let ids = execute(
                     &client,

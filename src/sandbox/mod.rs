@@ -60,6 +60,9 @@ type IdentityKey = (Option<String>, Option<String>);
 pub enum Consent {
     /// They typed the application name.
     Confirmed,
+    /// They typed the application name and the current code of their MFA
+    /// device (asked when the policy's `[apply]` names an MFA-backed role).
+    ConfirmedWithCode(String),
     /// They declined, cancelled or typed something else.
     Declined(String),
     /// This client cannot ask a person.
@@ -236,6 +239,33 @@ impl Sandbox {
             return Err("this question was already answered; ask again".into());
         }
         Ok(())
+    }
+
+    /// Assumes the policy's MFA-backed apply role with `code` and returns the
+    /// ARN AWS then sees (to check the set-up); changes nothing, audited.
+    pub async fn mfa_identity(&self, code: &str) -> Result<String> {
+        let Some(mfa) = self.policy.mfa.clone() else {
+            return Err(Error::InvalidInput(
+                "the policy has no [apply] mfa_role_arn and mfa_serial".into(),
+            ));
+        };
+        let call = Call {
+            tool: "mfa_identity",
+            args: json!({"role_arn": mfa.role_arn, "serial": mfa.serial}),
+            profile: None,
+            region: None,
+            mutating: false,
+        };
+        self.door(call, |config| async move {
+            let config = aws::assume_with_mfa(&self.aws, &config, &mfa, code, "check").await?;
+            let out = aws_sdk_sts::Client::new(&config)
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(errors::from_sdk("sts:GetCallerIdentity"))?;
+            Ok((out.arn().unwrap_or_default().to_string(), Vec::new()))
+        })
+        .await
     }
 
     /// Claims the plan `digest` for this apply; `None` when it is in flight.

@@ -18,6 +18,9 @@
 //! path = "/var/log/msf-mcp/audit.jsonl"
 //! cloudwatch_log_group = "/msf-mcp/audit"   # off-box copy of every record
 //! sink_failure = "refuse"                    # or "warn": a change whose attempt cannot be shipped
+//! [apply]
+//! mfa_role_arn = "arn:aws:iam::123456789012:role/msf-apply"   # changes only as this role,
+//! mfa_serial = "arn:aws:iam::123456789012:mfa/alice"          # assumed with the person's MFA code
 //! ```
 //! Deny by default: read-only mode, no application may be changed, no
 //! region or profile other than the defaults may be named.
@@ -86,6 +89,27 @@ struct File {
     limits: Limits,
     #[serde(default)]
     audit: AuditFile,
+    #[serde(default)]
+    apply: ApplyFile,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApplyFile {
+    #[serde(default)]
+    mfa_role_arn: Option<String>,
+    #[serde(default)]
+    mfa_serial: Option<String>,
+}
+
+/// MFA-backed apply: changes are made with a role assumed with the code the
+/// person types, so AWS itself refuses a change nobody confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaApply {
+    /// Role that may change applications (its trust policy requires MFA).
+    pub role_arn: String,
+    /// The person's MFA device (ARN or hardware serial).
+    pub serial: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -171,6 +195,8 @@ pub struct Policy {
     pub audit_path: Option<PathBuf>,
     /// Optional CloudWatch Logs copy of every audit record.
     pub audit_sink: Option<AuditSink>,
+    /// Optional MFA-backed apply.
+    pub mfa: Option<MfaApply>,
 }
 
 /// Environment overrides, read by the binary's edge and passed in.
@@ -269,7 +295,40 @@ impl Policy {
                 })
             }
         };
+        let arn_like = |v: &str, part: &str| {
+            v.len() <= 256
+                && v.starts_with("arn:")
+                && v.contains(part)
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-:/".contains(c))
+        };
+        let mfa = match (file.apply.mfa_role_arn, file.apply.mfa_serial) {
+            (None, None) => None,
+            (Some(role_arn), Some(serial)) => {
+                if !arn_like(&role_arn, ":role/") {
+                    return Err(Error::InvalidInput(format!(
+                        "policy: [apply] mfa_role_arn `{}` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                        crate::corpus::preview(&role_arn, 80)
+                    )));
+                }
+                let hardware = (9..=256).contains(&serial.len())
+                    && serial.chars().all(|c| c.is_ascii_alphanumeric());
+                if !arn_like(&serial, ":mfa/") && !hardware {
+                    return Err(Error::InvalidInput(format!(
+                        "policy: [apply] mfa_serial `{}` is not an MFA device ARN or serial",
+                        crate::corpus::preview(&serial, 80)
+                    )));
+                }
+                Some(MfaApply { role_arn, serial })
+            }
+            _ => {
+                return Err(Error::InvalidInput(
+                    "policy: [apply] needs both mfa_role_arn and mfa_serial".into(),
+                ));
+            }
+        };
         Ok(Policy {
+            mfa,
             mode,
             applications: file.allow.applications,
             regions: file.allow.regions,
@@ -439,6 +498,20 @@ mod tests {
             "[audit]\ncloudwatch_log_group = \"bad name!\"\n",
             "[audit]\nsink_failure = \"warn\"\n",
             "[audit]\ncloudwatch_log_group = \"g\"\nsink_failure = \"maybe\"\n",
+        ] {
+            assert!(Policy::parse(bad, &Overrides::default()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn mfa_backed_apply_needs_a_role_and_a_device() {
+        let ok = "[apply]\nmfa_role_arn = \"arn:aws:iam::123456789012:role/msf-apply\"\nmfa_serial = \"arn:aws:iam::123456789012:mfa/alice\"\n";
+        let p = Policy::parse(ok, &Overrides::default()).unwrap();
+        assert_eq!(p.mfa.unwrap().serial, "arn:aws:iam::123456789012:mfa/alice");
+        for bad in [
+            "[apply]\nmfa_role_arn = \"arn:aws:iam::123456789012:role/x\"\n",
+            "[apply]\nmfa_role_arn = \"not-an-arn\"\nmfa_serial = \"GAHT12345678\"\n",
+            "[apply]\nmfa_role_arn = \"arn:aws:iam::1:role/x\"\nmfa_serial = \"x y\"\n",
         ] {
             assert!(Policy::parse(bad, &Overrides::default()).is_err(), "{bad}");
         }
