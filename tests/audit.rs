@@ -306,3 +306,39 @@ async fn a_change_whose_attempt_cannot_be_copied_is_refused() {
         }
     }
 }
+
+/// Several processes on one log (CLI twins beside each other, as beside a
+/// server) extend one chain: every seq once, and it verifies.
+#[test]
+fn concurrent_processes_on_one_log_keep_one_chain() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(crate::sandbox::seed("chain-moto"));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            crate::util::isolate(&mut Command::new(crate::util::bin()))
+                .env("MSF_MCP_AUDIT_LOG", &log)
+                .env("MSF_MCP_AUDIT_KEY", AUDIT_KEY)
+                .env("AWS_ENDPOINT_URL", &crate::sandbox::moto().endpoint)
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .env("AWS_REGION", "us-east-1")
+                .env("MSF_MCP_AWS_MAX_ATTEMPTS", "1")
+                .env_remove("AWS_PROFILE")
+                .args(["apps", "list", "--json"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let v = audit::verify(&log, AUDIT_KEY.as_bytes()).unwrap();
+    assert!(v.ok(), "{v:?}");
+    assert_eq!(v.records, 12, "an attempt and an outcome per process");
+    assert!(v.gaps.is_empty(), "{:?}", v.gaps);
+}
