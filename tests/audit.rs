@@ -13,7 +13,7 @@ use msf_mcp::{
 };
 
 use crate::sandbox::{
-    AUDIT_KEY, MUTATE, describe_rule, gate, mocked, policy, receipt, start_change,
+    AUDIT_KEY, MUTATE, describe_rule, gate, mocked, policy, receipt, sandbox_in, start_change,
 };
 
 /// A tmpfs of `kib` KiB mounted on a fresh folder, unmounted on drop.
@@ -56,14 +56,7 @@ fn fill(dir: &Path) {
 }
 
 fn sandbox_on(dir: &Path, aws: AwsSettings) -> Sandbox {
-    Sandbox::new(
-        policy(MUTATE),
-        &dir.join("audit.jsonl"),
-        AUDIT_KEY.as_bytes(),
-        aws,
-        &[9u8; 32],
-    )
-    .unwrap()
+    sandbox_in(dir, policy(MUTATE), aws)
 }
 
 async fn plan(s: &Sandbox) -> String {
@@ -237,14 +230,7 @@ fn sink_policy(extra: &str) -> msf_mcp::sandbox::policy::Policy {
 async fn records_are_copied_to_cloudwatch_logs() {
     crate::sandbox::seed("sink-moto").await;
     let dir = tempfile::tempdir().unwrap();
-    let s = Sandbox::new(
-        sink_policy(""),
-        &dir.path().join("audit.jsonl"),
-        AUDIT_KEY.as_bytes(),
-        crate::sandbox::moto_settings(),
-        &[9u8; 32],
-    )
-    .unwrap();
+    let s = sandbox_in(dir.path(), sink_policy(""), crate::sandbox::moto_settings());
     s.describe_application(&DescribeArgs {
         application: "sink-moto".into(),
         ..Default::default()
@@ -284,14 +270,7 @@ async fn a_change_whose_attempt_cannot_be_copied_is_refused() {
     for (extra, applied) in [("", false), ("sink_failure = \"warn\"\n", true)] {
         let dir = tempfile::tempdir().unwrap();
         // The mocked network answers only the MSF calls: CloudWatch Logs fails.
-        let s = Sandbox::new(
-            sink_policy(extra),
-            &dir.path().join("audit.jsonl"),
-            AUDIT_KEY.as_bytes(),
-            mocked(&[&describe, &start]),
-            &[9u8; 32],
-        )
-        .unwrap();
+        let s = sandbox_in(dir.path(), sink_policy(extra), mocked(&[&describe, &start]));
         let token = plan(&s).await;
         let before = start.num_calls();
         let result = s

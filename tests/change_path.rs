@@ -21,16 +21,7 @@ use msf_mcp::sandbox::{Consent, Sandbox, args::*, plan::Change};
 use crate::sandbox::{AUDIT_KEY, MUTATE, describe_rule, detail, gate, mocked, policy, receipt};
 
 fn sandbox(aws: msf_mcp::sandbox::AwsSettings) -> (Sandbox, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Sandbox::new(
-        policy(MUTATE),
-        &dir.path().join("audit.jsonl"),
-        AUDIT_KEY.as_bytes(),
-        aws,
-        &[9u8; 32],
-    )
-    .unwrap();
-    (s, dir)
+    crate::sandbox::sandbox(policy(MUTATE), aws)
 }
 
 async fn plan(s: &Sandbox, change: Change, references: &[&str]) -> String {
@@ -237,16 +228,7 @@ fn doctor_warns_when_every_application_may_change() {
 const MFA: &str = "[apply]\nmfa_role_arn = \"arn:aws:iam::123456789012:role/msf-apply\"\nmfa_serial = \"arn:aws:iam::123456789012:mfa/alice\"\n";
 
 fn mfa_sandbox(aws: msf_mcp::sandbox::AwsSettings) -> (Sandbox, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Sandbox::new(
-        policy(&format!("{MUTATE}{MFA}")),
-        &dir.path().join("audit.jsonl"),
-        AUDIT_KEY.as_bytes(),
-        aws,
-        &[9u8; 32],
-    )
-    .unwrap();
-    (s, dir)
+    crate::sandbox::sandbox(policy(&format!("{MUTATE}{MFA}")), aws)
 }
 
 /// With `[apply]` naming an MFA-backed role, a change is made only as that
@@ -337,15 +319,7 @@ async fn mfa_backed_apply_needs_the_persons_code_and_aws_checks_it() {
 /// The AssumeRole call itself, against moto's STS.
 #[tokio::test]
 async fn the_mfa_role_is_assumed_through_sts() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Sandbox::new(
-        policy(&format!("{MUTATE}{MFA}")),
-        &dir.path().join("audit.jsonl"),
-        AUDIT_KEY.as_bytes(),
-        crate::sandbox::moto_settings(),
-        &[9u8; 32],
-    )
-    .unwrap();
+    let (s, _d) = mfa_sandbox(crate::sandbox::moto_settings());
     let identity = s.mfa_identity("123456").await.unwrap();
     assert!(identity.contains("msf-apply"), "{identity}");
 }

@@ -203,16 +203,22 @@ pub(crate) fn policy(text: &str) -> Policy {
     Policy::parse(text, &Overrides::default()).unwrap()
 }
 
-fn sandbox(policy: Policy, aws: AwsSettings) -> (Sandbox, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Sandbox::new(
+/// A sandbox whose audit log lives in folder `dir`.
+pub(crate) fn sandbox_in(dir: &Path, policy: Policy, aws: AwsSettings) -> Sandbox {
+    Sandbox::new(
         policy,
-        &dir.path().join("audit.jsonl"),
+        &dir.join("audit.jsonl"),
         AUDIT_KEY.as_bytes(),
         aws,
         &[9u8; 32],
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// A sandbox with its audit log in a fresh temporary folder.
+pub(crate) fn sandbox(policy: Policy, aws: AwsSettings) -> (Sandbox, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sandbox_in(dir.path(), policy, aws);
     (s, dir)
 }
 
