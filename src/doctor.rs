@@ -242,3 +242,42 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig, json: bool) -> Result<Outcome> {
     }
     Ok(if failed { Outcome::Failed } else { Outcome::Ok })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use msf_mcp::corpus::Doc;
+
+    fn corpus(verified: &[Option<&str>]) -> Corpus {
+        let docs = verified
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let front = v.map(|d| format!("verified: {d}\n")).unwrap_or_default();
+                Doc::parse(
+                    &format!("r{i}.md"),
+                    format!("---\ntitle: R\n{front}---\n# R\n"),
+                )
+            })
+            .collect();
+        Corpus::from_docs(docs, "test".into())
+    }
+
+    #[test]
+    fn warns_when_the_oldest_reference_is_stale_or_undated() {
+        let today = provenance::days_from_iso_date("2026-11-29").unwrap_or_default();
+        let (status, _) = corpus_age(&corpus(&[Some("2026-11-01"), Some("2026-10-01")]), today);
+        assert_eq!(status, "ok");
+        let (status, detail) =
+            corpus_age(&corpus(&[Some("2026-11-01"), Some("2025-12-01")]), today);
+        assert_eq!(status, "warn");
+        assert!(
+            detail.contains("r1.md") && detail.contains("363 days"),
+            "{detail}"
+        );
+        let (status, detail) = corpus_age(&corpus(&[Some("2026-11-01"), None]), today);
+        assert_eq!(status, "warn");
+        assert!(detail.contains("1 references without"), "{detail}");
+        assert_eq!(corpus_age(&corpus(&[None]), today).0, "warn");
+    }
+}
