@@ -333,7 +333,11 @@ pub async fn call(
                         sandbox.preview_apply(&a, gate),
                         sandbox.consent_question(&a.plan),
                     ) {
-                        return Some(Ok(CallToolResponse::from(input_required(&view, state))));
+                        return Some(Ok(CallToolResponse::from(input_required(
+                            &view,
+                            state,
+                            sandbox.policy().mfa.is_some(),
+                        ))));
                     }
                     // Refused before asking: the apply below audits the refusal.
                     Some(Consent::Unavailable)
@@ -343,6 +347,7 @@ pub async fn call(
             let elicit = can_elicit(context);
             let peer = context.peer.clone();
             let timeout = sandbox.consent_timeout();
+            let needs_code = sandbox.policy().mfa.is_some();
             let ask = |view: PlanView| async move {
                 if let Some(consent) = mrtr_answer {
                     return consent;
@@ -350,13 +355,7 @@ pub async fn call(
                 if !elicit {
                     return Consent::Unavailable;
                 }
-                let message = format!(
-                    "msf-mcp wants to apply {} to `{}` ({} risk: {}). Type the application name to confirm.",
-                    view.request["operation"].as_str().unwrap_or("a change"),
-                    view.application,
-                    view.risk,
-                    view.risk_reasons.join("; ")
-                );
+                let message = confirmation_message(&view, needs_code);
                 let answer =
                     tokio::time::timeout(timeout, peer.elicit::<Confirmation>(message)).await;
                 let Ok(answer) = answer else {
@@ -414,18 +413,24 @@ pub async fn call(
 /// Key of the confirmation in an input-required round.
 const CONFIRM_KEY: &str = "confirm";
 
-fn confirmation_message(view: &PlanView) -> String {
+/// The question a person answers: what will happen, and what to type.
+fn confirmation_message(view: &PlanView, needs_code: bool) -> String {
     format!(
-        "msf-mcp wants to apply {} to `{}` ({} risk: {}). Type the application name to confirm.",
+        "msf-mcp wants to apply {} to `{}` ({} risk: {}). Type the application name to confirm{}.",
         view.request["operation"].as_str().unwrap_or("a change"),
         view.application,
         view.risk,
-        view.risk_reasons.join("; ")
+        view.risk_reasons.join("; "),
+        if needs_code {
+            ", and the current 6-digit code of your MFA device"
+        } else {
+            ""
+        }
     )
 }
 
 /// The input-required result that asks the person to type the application name.
-fn input_required(view: &PlanView, state: String) -> InputRequiredResult {
+fn input_required(view: &PlanView, state: String, needs_code: bool) -> InputRequiredResult {
     let schema = serde_json::from_value(serde_json::json!({
         "type": "object",
         "properties": {
@@ -441,7 +446,7 @@ fn input_required(view: &PlanView, state: String) -> InputRequiredResult {
             InputRequest::Elicitation(ElicitRequest::new(
                 ElicitRequestParams::FormElicitationParams {
                     meta: None,
-                    message: confirmation_message(view),
+                    message: confirmation_message(view, needs_code),
                     requested_schema,
                 },
             )),
