@@ -152,6 +152,11 @@ pub fn policy(config: Option<&Path>) -> Result<Policy> {
 
 /// The sandbox for this process.
 pub fn sandbox(config: Option<&Path>, key: &[u8]) -> Result<Sandbox> {
+    sandbox_with(config, key, &audit_key()?)
+}
+
+/// The sandbox for this process, with the audit key already resolved.
+pub fn sandbox_with(config: Option<&Path>, key: &[u8], audit_key: &[u8]) -> Result<Sandbox> {
     let policy = policy(config)?;
     let audit = match &policy.audit_path {
         Some(p) => p.clone(),
@@ -172,7 +177,6 @@ pub fn sandbox(config: Option<&Path>, key: &[u8]) -> Result<Sandbox> {
     {
         aws.operation_timeout = Duration::from_secs(s);
     }
-    let audit_key = audit_key()?;
-    Sandbox::new(policy, &audit, &audit_key, aws, key)
+    Sandbox::new(policy, &audit, audit_key, aws, key)
         .with_context(|| format!("cannot open the audit log {}", audit.display()))
 }

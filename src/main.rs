@@ -44,10 +44,19 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
         anyhow::ensure!(dir.is_dir(), "--references {}: not a folder", dir.display());
     }
     // The policy is checked before serving: an invalid one stops the server here.
-    let sandbox = std::sync::Arc::new(edge::sandbox(
-        cli.source.config.as_deref(),
-        config.receipt_key.as_deref().unwrap_or_default(),
-    )?);
+    // Without an audit key (no MSF_MCP_AUDIT_KEY and no home folder to keep one
+    // in) the AWS tools are not served; the references still are.
+    let sandbox = match edge::audit_key() {
+        Ok(audit_key) => Some(std::sync::Arc::new(edge::sandbox_with(
+            cli.source.config.as_deref(),
+            config.receipt_key.as_deref().unwrap_or_default(),
+            &audit_key,
+        )?)),
+        Err(e) => {
+            tracing::warn!("AWS tools not served: {e:#}");
+            None
+        }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -61,8 +70,11 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
                 "references loaded"
             );
             Ok(app)
-        })
-        .with_sandbox(sandbox);
+        });
+        let server = match sandbox {
+            Some(sandbox) => server.with_sandbox(sandbox),
+            None => server,
+        };
         if let Command::Serve {
             http: Some(addr),
             allow_remote,

@@ -19,12 +19,31 @@ fn command() -> tokio::process::Command {
             .arg(fixtures())
             .args(["--in-memory", "serve"]);
         cmd.env("XDG_STATE_HOME", state_home())
+            .env("XDG_CONFIG_HOME", state_home().join("config"))
+            .env_remove("MSF_MCP_AUDIT_KEY")
             .env("MSF_MCP_AUDIT_LOG", state_home().join("audit.jsonl"))
             .env_remove("MSF_MCP_REFERENCES")
             .env_remove("MSF_MCP_INDEX_DIR")
             .env_remove("MSF_MCP_CONFIG")
             .env_remove("MSF_MCP_MODE");
     })
+}
+
+/// With no audit key to be had (no MSF_MCP_AUDIT_KEY, no home folder), the
+/// AWS tools are not served; the knowledge tools still are.
+#[tokio::test]
+async fn without_an_audit_key_only_the_knowledge_tools_are_served() {
+    let cmd = command().configure(|cmd| {
+        cmd.env_remove("HOME").env_remove("XDG_CONFIG_HOME");
+    });
+    let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        vec!["msf_route", "msf_search", "msf_read", "msf_refs"]
+    );
+    client.cancel().await.unwrap();
 }
 
 #[tokio::test]
