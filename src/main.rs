@@ -8,12 +8,13 @@ mod doctor;
 mod edge;
 mod http;
 mod refs_cli;
+mod stdout_guard;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use rmcp::{ServiceExt, transport::stdio};
+use rmcp::ServiceExt;
 
 use cli::{Cli, Command, Outcome};
 use msf_mcp::{App, mcp::Server};
@@ -93,7 +94,7 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Ok);
         }
         let service = server
-            .serve(stdio())
+            .serve((tokio::io::stdin(), stdout_guard::GuardedStdout::default()))
             .await
             .context("MCP handshake failed")?;
         service.waiting().await.context("MCP service stopped")?;

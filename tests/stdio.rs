@@ -169,3 +169,41 @@ async fn malformed_lines_do_not_stop_the_server() {
         "server exits cleanly when stdin closes: {status}"
     );
 }
+
+/// When the client closes its end of stdout, the server stops instead of
+/// answering into a broken pipe for ever.
+#[tokio::test]
+async fn the_server_stops_when_its_stdout_is_closed() {
+    let mut child = command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let send = |v: Value| format!("{v}\n");
+    stdin
+        .write_all(
+            send(
+                json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"}}}),
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    response(&mut lines, 1).await;
+    drop(lines);
+    for id in 2..5 {
+        let _ = stdin
+            .write_all(send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"})).as_bytes())
+            .await;
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the server stopped")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
