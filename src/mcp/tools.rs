@@ -92,9 +92,9 @@ pub(super) fn annotated(
     (input, output): (Arc<rmcp::model::JsonObject>, Arc<rmcp::model::JsonObject>),
     (read_only, destructive, idempotent, open_world): Hints,
 ) -> Tool {
-    Tool::new(name, description, input)
+    Tool::new(name, description, standard_formats(&input))
         .with_title(title)
-        .with_raw_output_schema(output)
+        .with_raw_output_schema(standard_formats(&output))
         .with_annotations(
             ToolAnnotations::with_title(title)
                 .read_only(read_only)
@@ -104,9 +104,99 @@ pub(super) fn annotated(
         )
 }
 
+/// Formats JSON Schema and the common vocabularies define; anything else
+/// (schemars writes `uint`, `uint32`... for unsigned integers, which strict
+/// validators reject) is dropped. The integer's `minimum` says the rest.
+const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+    "int32",
+    "int64",
+    "float",
+    "double",
+];
+
+/// `schema` without non-standard `format` keywords, at any depth.
+fn standard_formats(schema: &rmcp::model::JsonObject) -> Arc<rmcp::model::JsonObject> {
+    fn clean(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                let drop = map
+                    .get("format")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+                if drop {
+                    map.remove("format");
+                }
+                map.values_mut().for_each(clean);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(clean),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::Value::Object(schema.clone());
+    clean(&mut value);
+    match value {
+        serde_json::Value::Object(map) => Arc::new(map),
+        _ => Arc::new(schema.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `format` in every tool schema (knowledge and AWS tools) is one
+    /// that JSON Schema or the common vocabularies define.
+    #[test]
+    fn schemas_carry_only_standard_formats() {
+        fn formats(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    if let Some(f) = map.get("format").and_then(|f| f.as_str()) {
+                        out.push(f.to_string());
+                    }
+                    map.values().for_each(|x| formats(x, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|x| formats(x, out)),
+                _ => {}
+            }
+        }
+        let mut tools = all();
+        tools.extend(crate::mcp::aws::tools());
+        let mut seen = Vec::new();
+        for t in &tools {
+            formats(
+                &serde_json::Value::Object((*t.input_schema).clone()),
+                &mut seen,
+            );
+            if let Some(o) = &t.output_schema {
+                formats(&serde_json::Value::Object((**o).clone()), &mut seen);
+            }
+        }
+        let bad: Vec<&String> = seen
+            .iter()
+            .filter(|f| !STANDARD_FORMATS.contains(&f.as_str()))
+            .collect();
+        assert!(bad.is_empty(), "non-standard formats: {bad:?}");
+    }
 
     #[test]
     fn every_tool_has_all_annotations_and_an_object_output_schema() {
