@@ -198,7 +198,7 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<(Vec<SectionHit>, usize)> {
         let f = &self.fields;
-        let weighted = [(f.heading, 1.6), (f.body, 1.0), (f.code, 0.5)];
+        let weighted = [(f.heading, 1.3), (f.body, 1.0), (f.code, 0.5)];
         let Some(query) = self.query("s", terms, &weighted, doc) else {
             return Ok((Vec::new(), 0));
         };

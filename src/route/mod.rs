@@ -33,6 +33,9 @@ const W_SECTIONS: f32 = 1.0;
 const W_KEYWORD: f32 = 0.35;
 /// Weight of a fixed rule that names the reference.
 const W_RULE: f32 = 0.6;
+/// Weight, times its own section signal, of the reference that the best
+/// reference lists as related and that has the most section evidence.
+const W_RELATED: f32 = 0.5;
 /// Sections listed per route.
 const SECTIONS_PER_ROUTE: usize = 3;
 
@@ -121,7 +124,8 @@ pub fn route(
     };
     let max_sections = by_doc.values().map(aggregate).fold(0.0, f32::max);
 
-    let mut scored: Vec<(usize, f32, String)> = Vec::new();
+    // First pass: each reference's own evidence.
+    let mut base: Vec<(f32, f32, Vec<&String>)> = Vec::with_capacity(corpus.docs().len());
     for (i, doc) in corpus.docs().iter().enumerate() {
         let f = front.get(&i).copied().unwrap_or(0.0);
         let s = match by_doc.get(&i) {
@@ -133,11 +137,48 @@ pub fn route(
             .get(i)
             .map(|ks| ks.iter().filter(|k| lower.contains(k.as_str())).collect())
             .unwrap_or_default();
-        let rule = fired.iter().find(|r| r.reference == doc.name);
+        let rule = fired.iter().any(|r| r.reference == doc.name);
         let score = W_FRONT * f
             + W_SECTIONS * s
             + W_KEYWORD * literal.len().min(2) as f32
-            + if rule.is_some() { W_RULE } else { 0.0 };
+            + if rule { W_RULE } else { 0.0 };
+        base.push((score, s, literal));
+    }
+    // Second pass: the best reference vouches for one reference its front
+    // matter lists as related, the one with the most section evidence of its
+    // own, in proportion to that evidence; so a pasted error that lands on a
+    // known-problems catalogue also brings the topic reference that shares the
+    // question's terms.
+    let mut vouched: Option<usize> = None;
+    let top = base
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.0.total_cmp(&b.1.0).then(b.0.cmp(&a.0)))
+        .map(|(i, _)| i);
+    if let Some(top_doc) = top.and_then(|t| corpus.docs().get(t)) {
+        let section_signal = |j: usize| base.get(j).map_or(0.0, |b| b.1);
+        let best = top_doc
+            .front
+            .related
+            .iter()
+            .filter_map(|n| corpus.position(n))
+            .filter(|&j| section_signal(j) > 0.0)
+            .max_by(|&a, &b| section_signal(a).total_cmp(&section_signal(b)));
+        vouched = best;
+    }
+
+    let mut scored: Vec<(usize, f32, String)> = Vec::new();
+    for (i, doc) in corpus.docs().iter().enumerate() {
+        let Some((own, s, literal)) = base.get(i) else {
+            continue;
+        };
+        let rule = fired.iter().find(|r| r.reference == doc.name);
+        let related = if vouched == Some(i) {
+            W_RELATED * s
+        } else {
+            0.0
+        };
+        let score = own + related;
         if score <= 0.0 {
             continue;
         }
@@ -145,11 +186,14 @@ pub fn route(
             doc,
             table.front_terms.get(i),
             &terms,
-            &literal,
+            literal,
             by_doc.get(&i).map_or(0, Vec::len),
         );
         if let Some(rule) = rule {
             why = format!("rule: {}; {why}", rule.name);
+        }
+        if related > 0.0 {
+            why = format!("{why}; related to the best match");
         }
         scored.push((i, score, why));
     }
