@@ -45,14 +45,20 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
         anyhow::ensure!(dir.is_dir(), "--references {}: not a folder", dir.display());
     }
     // The policy is checked before serving: an invalid one stops the server here.
+    edge::policy(cli.source.config.as_deref())?;
     // Without an audit key (no MSF_MCP_AUDIT_KEY and no home folder to keep one
-    // in) the AWS tools are not served; the references still are.
-    let sandbox = match edge::audit_key() {
-        Ok(audit_key) => Some(std::sync::Arc::new(edge::sandbox_with(
+    // in), or with an audit log that cannot be opened as a trustworthy chain
+    // (head file missing, unreadable or behind, last record unreadable), the
+    // AWS tools are not served; the references still are, and `msf-mcp doctor`
+    // and `msf-mcp audit verify` say what is wrong.
+    let sandbox = match edge::audit_key().and_then(|audit_key| {
+        edge::sandbox_with(
             cli.source.config.as_deref(),
             config.receipt_key.as_deref().unwrap_or_default(),
             &audit_key,
-        )?)),
+        )
+    }) {
+        Ok(sandbox) => Some(std::sync::Arc::new(sandbox)),
         Err(e) => {
             tracing::warn!("AWS tools not served: {e:#}");
             None

@@ -207,3 +207,38 @@ async fn the_server_stops_when_its_stdout_is_closed() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// An audit log that cannot be trusted (records, but its head file is gone)
+/// keeps the AWS tools off; the references are still served.
+#[tokio::test]
+async fn an_untrustworthy_audit_log_turns_the_aws_tools_off_not_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let key = "stdio-test-audit-key-of-32-bytes-or-more";
+    let audit = msf_mcp::sandbox::audit::Audit::open(&log, key.as_bytes()).unwrap();
+    audit
+        .append(
+            msf_mcp::sandbox::audit::Entry {
+                kind: "attempt".into(),
+                tool: "t".into(),
+                decision: "allow".into(),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap();
+    drop(audit);
+    std::fs::remove_file(dir.path().join("audit.jsonl.head")).unwrap();
+    let cmd = command().configure(|cmd| {
+        cmd.env("MSF_MCP_AUDIT_LOG", &log)
+            .env("MSF_MCP_AUDIT_KEY", key);
+    });
+    let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(
+        names,
+        vec!["msf_route", "msf_search", "msf_read", "msf_refs"]
+    );
+    client.cancel().await.unwrap();
+}
