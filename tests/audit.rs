@@ -113,25 +113,25 @@ async fn a_full_disk_before_the_first_record_refuses_every_call() {
     let fs = SmallFs::new(64);
     fill(fs.path());
     let describe = describe_rule("orders-a", ApplicationStatus::Ready, 3);
-    // Opening may already fail (no room for the file); if it opens, calls fail.
-    let opened = Sandbox::new(
+    // An empty file needs no space on tmpfs: the log opens, and the first
+    // record cannot be written, so every call is refused before AWS.
+    let s = Sandbox::new(
         policy(MUTATE),
         &fs.path().join("audit.jsonl"),
         AUDIT_KEY.as_bytes(),
         mocked(&[&describe]),
         &[9u8; 32],
-    );
-    if let Ok(s) = opened {
-        let err = s
-            .describe_application(&DescribeArgs {
-                application: "orders-a".into(),
-                ..Default::default()
-            })
-            .await
-            .expect_err("refused");
-        assert!(err.to_string().contains("not sent to AWS"), "{err}");
-        assert_eq!(describe.num_calls(), 0);
-    }
+    )
+    .expect("the empty log opens on a full tmpfs");
+    let err = s
+        .describe_application(&DescribeArgs {
+            application: "orders-a".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("not sent to AWS"), "{err}");
+    assert_eq!(describe.num_calls(), 0);
 }
 
 #[tokio::test]
