@@ -144,14 +144,19 @@ pub fn days_from_iso_date(date: &str) -> Option<i64> {
     if d < 1 || d > month_days {
         return None;
     }
-    // Howard Hinnant's days_from_civil.
+    Some(days_from_civil(y, m, d))
+}
+
+/// Days since 1970-01-01 of the proleptic Gregorian date `y`-`m`-`d`
+/// (Howard Hinnant's `days_from_civil`; the caller checks the ranges).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    era * 146_097 + doe - 719_468
 }
 
 /// Today as days since 1970-01-01 (UTC).
