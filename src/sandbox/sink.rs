@@ -21,7 +21,8 @@ pub(crate) struct Sink {
     stream: String,
     refuse: bool,
     settings: AwsSettings,
-    ready: OnceCell<()>,
+    /// The client, made (with the group and stream) on the first record.
+    client: OnceCell<aws_sdk_cloudwatchlogs::Client>,
 }
 
 impl Sink {
@@ -38,7 +39,7 @@ impl Sink {
             stream: stream.chars().filter(|c| *c != ':' && *c != '*').collect(),
             refuse: cfg.refuse_on_failure,
             settings,
-            ready: OnceCell::new(),
+            client: OnceCell::new(),
         }
     }
 
@@ -54,9 +55,7 @@ impl Sink {
 
     /// Sends one record line, with retries; the error says why it failed.
     pub(crate) async fn ship(&self, line: &str) -> Result<(), String> {
-        let config = aws::config(&self.settings, None, None, "audit-sink").await;
-        let client = aws_sdk_cloudwatchlogs::Client::new(&config);
-        self.ready.get_or_try_init(|| self.create(&client)).await?;
+        let client = self.client.get_or_try_init(|| self.connect()).await?;
         let event = InputLogEvent::builder()
             .timestamp(now_ms())
             .message(line.trim_end())
@@ -85,6 +84,15 @@ impl Sink {
             "CloudWatch Logs group `{}` did not take the record after {ATTEMPTS} attempts: {last}",
             self.group
         ))
+    }
+
+    /// The client, once the group (when missing) and this process's stream exist.
+    /// Its credentials provider refreshes itself, so one client serves the process.
+    async fn connect(&self) -> Result<aws_sdk_cloudwatchlogs::Client, String> {
+        let config = aws::config(&self.settings, None, None, "audit-sink").await;
+        let client = aws_sdk_cloudwatchlogs::Client::new(&config);
+        self.create(&client).await?;
+        Ok(client)
     }
 
     /// Creates the group (when missing) and this process's stream.
