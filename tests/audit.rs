@@ -13,7 +13,7 @@ use msf_mcp::{
 };
 
 use crate::sandbox::{
-    AUDIT_KEY, MUTATE, describe_rule, gate, mocked, policy, receipt, sandbox_in, start_change,
+    AUDIT_KEY, MUTATE, describe_rule, gate, mocked, policy, sandbox_in, start_change,
 };
 
 /// A tmpfs of `kib` KiB mounted on a fresh folder, unmounted on drop.
@@ -60,19 +60,7 @@ fn sandbox_on(dir: &Path, aws: AwsSettings) -> Sandbox {
 }
 
 async fn plan(s: &Sandbox) -> String {
-    s.plan_change(
-        &PlanArgs {
-            application: "orders-a".into(),
-            change: start_change(),
-            receipts: vec![receipt("application-lifecycle.md")],
-            region: None,
-            profile: None,
-        },
-        gate,
-    )
-    .await
-    .unwrap()
-    .plan
+    crate::sandbox::plan_token(s, start_change(), &["application-lifecycle.md"]).await
 }
 
 #[tokio::test]

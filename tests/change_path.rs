@@ -24,21 +24,7 @@ fn sandbox(aws: msf_mcp::sandbox::AwsSettings) -> (Sandbox, tempfile::TempDir) {
     crate::sandbox::sandbox(policy(MUTATE), aws)
 }
 
-async fn plan(s: &Sandbox, change: Change, references: &[&str]) -> String {
-    s.plan_change(
-        &PlanArgs {
-            application: "orders-a".into(),
-            change,
-            receipts: references.iter().map(|r| receipt(r)).collect(),
-            region: None,
-            profile: None,
-        },
-        gate,
-    )
-    .await
-    .unwrap()
-    .plan
-}
+use crate::sandbox::plan_token as plan;
 
 async fn apply(s: &Sandbox, token: &str) -> msf_mcp::Result<ApplyOut> {
     s.apply_change(
@@ -104,38 +90,30 @@ fn describe_changing(
 #[tokio::test]
 async fn a_changed_status_or_conditional_token_makes_the_plan_stale() {
     let running = detail("orders-a", ApplicationStatus::Running, 3);
-    // The status changed since planning (same version id).
-    let describe = describe_changing(
-        running.clone(),
-        detail("orders-a", ApplicationStatus::Ready, 3),
-    );
+    let mut other_token = running.clone();
+    other_token.conditional_token = Some("tok-2".into());
     let stop = mock!(kda::Client::stop_application)
         .then_output(|| StopApplicationOutput::builder().build());
-    let (s, _d) = sandbox(mocked(&[&describe, &stop]));
-    let token = plan(
-        &s,
-        Change::Stop { force: false },
-        &["application-lifecycle.md"],
-    )
-    .await;
-    let err = apply(&s, &token).await.expect_err("stale");
-    assert!(err.to_string().contains("is now READY"), "{err}");
-    assert_eq!(stop.num_calls(), 0);
-
-    // The ConditionalToken changed since planning.
-    let mut other = running.clone();
-    other.conditional_token = Some("tok-2".into());
-    let describe = describe_changing(running, other);
-    let (s, _d) = sandbox(mocked(&[&describe, &stop]));
-    let token = plan(
-        &s,
-        Change::Stop { force: false },
-        &["application-lifecycle.md"],
-    )
-    .await;
-    let err = apply(&s, &token).await.expect_err("stale");
-    assert!(err.to_string().contains("ConditionalToken"), "{err}");
-    assert_eq!(stop.num_calls(), 0);
+    // What AWS describes at apply time (same version id), and the refusal.
+    for (at_apply, refusal) in [
+        (
+            detail("orders-a", ApplicationStatus::Ready, 3),
+            "is now READY",
+        ),
+        (other_token, "ConditionalToken"),
+    ] {
+        let describe = describe_changing(running.clone(), at_apply);
+        let (s, _d) = sandbox(mocked(&[&describe, &stop]));
+        let token = plan(
+            &s,
+            Change::Stop { force: false },
+            &["application-lifecycle.md"],
+        )
+        .await;
+        let err = apply(&s, &token).await.expect_err("stale");
+        assert!(err.to_string().contains(refusal), "{err}");
+        assert_eq!(stop.num_calls(), 0);
+    }
 }
 
 #[tokio::test]

@@ -452,6 +452,24 @@ pub(crate) fn gate(
     app().check_gate(action, receipts, None)
 }
 
+/// The sealed plan of `change` on application `orders-a`, with receipts
+/// for `references`.
+pub(crate) async fn plan_token(s: &Sandbox, change: Change, references: &[&str]) -> String {
+    s.plan_change(
+        &PlanArgs {
+            application: "orders-a".into(),
+            change,
+            receipts: references.iter().map(|r| receipt(r)).collect(),
+            region: None,
+            profile: None,
+        },
+        gate,
+    )
+    .await
+    .unwrap()
+    .plan
+}
+
 pub(crate) const MUTATE: &str = "mode = \"mutate\"\n[allow]\napplications = [\"orders-*\"]\n";
 
 pub(crate) fn start_change() -> Change {

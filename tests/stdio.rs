@@ -91,10 +91,7 @@ async fn spawned_binary_lists_and_calls_every_tool() {
 }
 
 /// Reads lines until a JSON-RPC response with `id` arrives.
-async fn response(
-    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
-    id: i64,
-) -> Value {
+async fn response(lines: &mut Lines, id: i64) -> Value {
     loop {
         let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
             .await
@@ -109,8 +106,16 @@ async fn response(
     }
 }
 
-#[tokio::test]
-async fn malformed_lines_do_not_stop_the_server() {
+type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
+
+/// Spawns the server with raw pipes and sends `initialize`; returns the
+/// child, its stdin, its stdout lines and the `initialize` response.
+async fn spawn_raw() -> (
+    tokio::process::Child,
+    tokio::process::ChildStdin,
+    Lines,
+    Value,
+) {
     let mut child = command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -119,19 +124,26 @@ async fn malformed_lines_do_not_stop_the_server() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let send = |v: Value| format!("{v}\n");
     stdin
         .write_all(
-            send(
+            format!(
+                "{}\n",
                 json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                 "protocolVersion": "2025-11-25", "capabilities": {},
-                "clientInfo": {"name": "raw", "version": "0"}}}),
+                "clientInfo": {"name": "raw", "version": "0"}}})
             )
             .as_bytes(),
         )
         .await
         .unwrap();
     let init = response(&mut lines, 1).await;
+    (child, stdin, lines, init)
+}
+
+#[tokio::test]
+async fn malformed_lines_do_not_stop_the_server() {
+    let (mut child, mut stdin, mut lines, init) = spawn_raw().await;
+    let send = |v: Value| format!("{v}\n");
     assert_eq!(init["result"]["serverInfo"]["name"], "msf-mcp");
     stdin
         .write_all(
@@ -174,27 +186,8 @@ async fn malformed_lines_do_not_stop_the_server() {
 /// answering into a broken pipe for ever.
 #[tokio::test]
 async fn the_server_stops_when_its_stdout_is_closed() {
-    let mut child = command()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut stdin, lines, _) = spawn_raw().await;
     let send = |v: Value| format!("{v}\n");
-    stdin
-        .write_all(
-            send(
-                json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-11-25", "capabilities": {},
-                "clientInfo": {"name": "raw", "version": "0"}}}),
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
-    response(&mut lines, 1).await;
     drop(lines);
     for id in 2..5 {
         let _ = stdin
