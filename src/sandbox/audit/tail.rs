@@ -39,6 +39,16 @@ fn line_start(path: &Path, file: &mut File, end: u64) -> Result<u64> {
     Ok(0)
 }
 
+/// The bytes of the log from offset `start` to its end.
+fn read_from(path: &Path, file: &mut File, start: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| Error::io(path, e))?;
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(bytes)
+}
+
 /// Moves a torn last line (no final newline) aside to `<log>.torn-<time>`
 /// and truncates the log after the last complete line. Returns whether it did.
 pub fn set_aside_torn(path: &Path, file: &mut File) -> Result<bool> {
@@ -54,11 +64,7 @@ pub fn set_aside_torn(path: &Path, file: &mut File) -> Result<bool> {
         return Ok(false);
     }
     let start = line_start(path, file, len)?;
-    let mut torn = Vec::new();
-    file.seek(SeekFrom::Start(start))
-        .map_err(|e| Error::io(path, e))?;
-    file.read_to_end(&mut torn)
-        .map_err(|e| Error::io(path, e))?;
+    let torn = read_from(path, file, start)?;
     let aside = PathBuf::from(format!(
         "{}.torn-{}",
         path.display(),
@@ -79,11 +85,7 @@ pub fn last_line(path: &Path, file: &mut File) -> Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     let start = line_start(path, file, len)?;
-    let mut line = Vec::new();
-    file.seek(SeekFrom::Start(start))
-        .map_err(|e| Error::io(path, e))?;
-    file.read_to_end(&mut line)
-        .map_err(|e| Error::io(path, e))?;
+    let mut line = read_from(path, file, start)?;
     while line.last() == Some(&b'\n') {
         line.pop();
     }
