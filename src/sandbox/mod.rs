@@ -310,6 +310,14 @@ impl Sandbox {
             })
     }
 
+    /// Records an outcome and copies it off the machine (a failed copy of an
+    /// outcome only warns: the call has already been made).
+    async fn record_outcome(&self, outcome: Entry, sync: bool) -> Result<()> {
+        let line = self.record(outcome, sync)?;
+        let _ = self.ship(&line, false).await;
+        Ok(())
+    }
+
     /// Copies a record line off the machine, when a sink is configured.
     /// `Err` only when the copy failed and the policy says to refuse.
     async fn ship(&self, line: &str, refusable: bool) -> std::result::Result<(), String> {
@@ -353,8 +361,8 @@ impl Sandbox {
         let recorded = self
             .record(attempt, call.mutating)
             .and_then(|_| self.record(outcome, call.mutating));
-        match recorded.map(|_| ()) {
-            Ok(()) => Err(Error::Denied(reason)),
+        match recorded {
+            Ok(_) => Err(Error::Denied(reason)),
             // Refused either way; say that the refusal is not on record.
             Err(e) => Err(Error::Denied(format!(
                 "{reason} (this refusal could not be recorded in the audit log: {e})"
@@ -426,11 +434,8 @@ impl Sandbox {
             Ok((value, ids)) => {
                 outcome.outcome = Some("ok".into());
                 outcome.aws_request_ids = ids.clone();
-                match self.record(outcome, call.mutating) {
-                    Ok(line) => {
-                        let _ = self.ship(&line, false).await;
-                        Ok((value, id))
-                    }
+                match self.record_outcome(outcome, call.mutating).await {
+                    Ok(()) => Ok((value, id)),
                     Err(e) if call.mutating => Err(gap("was sent and AWS accepted it", &ids, e)),
                     Err(e) => Err(gap("was answered", &ids, e)),
                 }
@@ -438,11 +443,8 @@ impl Sandbox {
             Err(aws_error) => {
                 outcome.outcome = Some("error".into());
                 outcome.reason = Some(aws_error.message.clone());
-                match self.record(outcome, call.mutating) {
-                    Ok(line) => {
-                        let _ = self.ship(&line, false).await;
-                        Err(Error::Aws(aws_error))
-                    }
+                match self.record_outcome(outcome, call.mutating).await {
+                    Ok(()) => Err(Error::Aws(aws_error)),
                     Err(e) => Err(gap(
                         &format!("was sent and failed ({})", aws_error.message),
                         &[],
