@@ -280,7 +280,8 @@ fn held_out_sets_are_well_formed_and_cover_the_corpus() {
 
 /// A pasted error alone finds its catalogue entry and the topic reference of
 /// its area: for every entry of the known-problems catalogues that quotes its
-/// error in a `text` block, the block routes to the catalogue (first 3), to a
+/// error in a `text` block, the block (alone, and inside a Chinese question)
+/// routes to the catalogue (first 3), to a
 /// topic reference that links the entry (first 5), and finds the entry (first
 /// 5 hits).
 #[test]
@@ -340,7 +341,20 @@ fn pasted_errors_route_to_their_known_problem_entry_and_topic() {
                     ..Default::default()
                 })
                 .unwrap();
-            let r = route.routes.iter().take(3).any(|x| x.reference == doc.name);
+            // The same paste with a Chinese question around it.
+            let zh = app
+                .route(
+                    &msf_mcp::api::RouteArgs {
+                        question: format!(
+                            "我的应用报错了，日志如下：\n{paste}\n这是什么原因？怎么解决？"
+                        ),
+                        max_refs: Some(3),
+                    },
+                    None,
+                )
+                .unwrap();
+            let r = route.routes.iter().take(3).any(|x| x.reference == doc.name)
+                && zh.routes.iter().any(|x| x.reference == doc.name);
             let t = route.routes.iter().any(|x| topics.contains(&x.reference));
             let f = hits
                 .hits
