@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::{
     api::*,
     config::{IndexDir, KnowledgeConfig},
-    corpus::{Corpus, Doc, SOURCES_PREFIX, Section, preview},
+    corpus::{Corpus, Doc, Section, body_of, preview, without_sources},
     error::{Error, Result},
     index::{SearchIndex, Terms},
     route::{self, RouteTable},
@@ -246,26 +246,6 @@ fn source_refs(section: &Section) -> Vec<SourceRef> {
         .unwrap_or_default()
 }
 
-/// A section's markdown without its Sources paragraph (the hit carries the
-/// links in `sources`, so the text and snippet stay about the subject).
-fn without_sources(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut skipping = false;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with(SOURCES_PREFIX) {
-            skipping = true;
-        } else if skipping && line.trim().is_empty() {
-            skipping = false;
-        }
-        if !skipping {
-            out.push_str(line);
-        }
-    }
-    let trimmed = out.trim_end().len();
-    out.truncate(trimmed);
-    out
-}
-
 /// Checks a question or query: not empty, not over [`MAX_QUERY_BYTES`], has a searchable term.
 fn check_query<'a>(what: &str, text: &'a str) -> Result<&'a str> {
     let trimmed = text.trim();
@@ -327,14 +307,6 @@ fn cut(text: &str, max: usize) -> (String, bool) {
     match text.char_indices().nth(max) {
         Some((at, _)) => (text.get(..at).unwrap_or_default().to_string(), true),
         None => (text.to_string(), false),
-    }
-}
-
-/// A section's text without its heading line, for snippets.
-fn body_of(text: &str) -> &str {
-    match text.split_once('\n') {
-        Some((first, rest)) if first.starts_with('#') => rest,
-        _ => text,
     }
 }
 

@@ -9,17 +9,25 @@
 //! Metrics (higher is better, each over all questions):
 //! - route recall@3: the primary reference is among the first 3 routed;
 //! - route set recall@5: every expected reference is among the first 5 routed;
-//! - fact hit@5: every `must` string occurs (case-insensitive) in the text of the first 5 search hits.
+//! - fact hit@5: every `must` string occurs (case-insensitive) in the text of the first 5 search hits;
+//! - reader's cost: the characters an assistant reads when it follows the
+//!   route: the route's text, then each listed section of each routed
+//!   reference in order, until every `must` string has been seen; a question
+//!   whose strings are never seen costs [`COST_CAP`]. Reported as median and
+//!   90th percentile.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    api::{RouteArgs, SearchArgs},
+    api::{RouteArgs, RouteOutput, SearchArgs},
     app::App,
     error::{Error, Result},
 };
+
+/// The reader's cost of a question whose `must` strings the route never leads to.
+pub const COST_CAP: usize = 40_000;
 
 /// One question of a set.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -99,30 +107,38 @@ pub struct SetReport {
     pub report: Report,
 }
 
-/// Several sets side by side: one line per set, tuning sets first.
+/// Several sets side by side: one line per set and one per language in it,
+/// tuning sets first, with the reader's cost (median and p90 characters).
 pub fn render_sets(reports: &[SetReport]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<9} {:<28} {:>4}  {:>8} {:>6} {:>7}",
-        "role", "set", "n", "route@3", "set@5", "fact@5"
+        "{:<9} {:<28} {:>4}  {:>8} {:>6} {:>7}  {:>7} {:>9} {:>9}",
+        "role", "set", "n", "route@3", "set@5", "fact@5", "reached", "cost p50", "cost p90"
     );
     let mut sorted: Vec<&SetReport> = reports.iter().collect();
     sorted.sort_by_key(|r| r.held_out);
-    for r in sorted {
-        let (a, b, c) = r.report.overall.rates();
+    let row = |s: &mut String, role: &str, name: &str, sc: &Score| {
+        let (a, b, c) = sc.rates();
+        let (p50, p90) = sc.cost_percentiles();
         let _ = writeln!(
             s,
-            "{:<9} {:<28} {:>4}  {a:>8.3} {b:>6.3} {c:>7.3}",
-            if r.held_out { "held-out" } else { "tuning" },
-            r.name,
-            r.report.overall.n
+            "{role:<9} {name:<28} {:>4}  {a:>8.3} {b:>6.3} {c:>7.3}  {:>7.3} {p50:>9} {p90:>9}",
+            sc.n,
+            sc.reached()
         );
+    };
+    for r in sorted {
+        let role = if r.held_out { "held-out" } else { "tuning" };
+        row(&mut s, role, &r.name, &r.report.overall);
+        for (lang, sc) in &r.report.by_lang {
+            row(&mut s, role, &format!("  {lang}"), sc);
+        }
     }
     let _ = writeln!(
         s,
-        "\nTune only on tuning sets; held-out sets measure what nobody tuned for. Run eval on one set to see its misses."
+        "\nTune only on tuning sets; held-out sets measure what nobody tuned for. Run eval on one set to see its misses.\nReached: the must-strings were seen following the route. Cost: characters read following the route (route text, then its listed sections) until every must-string is seen; {COST_CAP} when never seen."
     );
     s
 }
@@ -138,6 +154,8 @@ pub struct Score {
     pub set_at5: usize,
     /// All `must` strings in the first 5 search hits.
     pub fact_at5: usize,
+    /// Reader's cost of each question, in characters.
+    pub costs: Vec<usize>,
 }
 
 impl Score {
@@ -146,6 +164,27 @@ impl Score {
         self.route_at3 += usize::from(r.route_at3);
         self.set_at5 += usize::from(r.set_at5);
         self.fact_at5 += usize::from(r.fact_at5);
+        self.costs.push(r.cost);
+    }
+
+    /// Share of questions whose `must` strings the route led to.
+    pub fn reached(&self) -> f64 {
+        let n = self.costs.len().max(1) as f64;
+        self.costs.iter().filter(|&&c| c < COST_CAP).count() as f64 / n
+    }
+
+    /// Median and 90th percentile of the reader's cost, in characters.
+    pub fn cost_percentiles(&self) -> (usize, usize) {
+        let mut c = self.costs.clone();
+        c.sort_unstable();
+        let at = |p: f64| {
+            if c.is_empty() {
+                return 0;
+            }
+            let i = ((c.len() as f64 - 1.0) * p).round() as usize;
+            c.get(i).copied().unwrap_or(0)
+        };
+        (at(0.5), at(0.9))
     }
 
     /// (route recall@3, set recall@5, fact hit@5) as fractions.
@@ -174,6 +213,8 @@ pub struct Outcome {
     pub set_at5: bool,
     /// All `must` strings in the first 5 hits.
     pub fact_at5: bool,
+    /// Reader's cost in characters ([`COST_CAP`] when never reached).
+    pub cost: usize,
     /// The first 5 routed references.
     pub routed: Vec<String>,
     /// The first 5 hits as `reference#anchor`.
@@ -227,15 +268,15 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
         misses: Vec::new(),
     };
     for q in questions {
-        let routed: Vec<String> = app
-            .route(
-                &RouteArgs {
-                    question: q.q.clone(),
-                    max_refs: Some(5),
-                },
-                None,
-            )?
-            .read_plan;
+        let route = app.route(
+            &RouteArgs {
+                question: q.q.clone(),
+                max_refs: Some(5),
+            },
+            None,
+        )?;
+        let cost = reader_cost(app, &route, &q.must);
+        let routed: Vec<String> = route.read_plan;
         let hits = app
             .search(&SearchArgs {
                 query: q.q.clone(),
@@ -261,6 +302,7 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
             route_at3: routed.iter().take(3).any(|r| *r == primary),
             set_at5: q.refs.iter().all(|r| routed.iter().take(5).any(|x| x == r)),
             fact_at5: missing.is_empty(),
+            cost,
             routed,
             hits: hits
                 .iter()
@@ -288,6 +330,36 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
     Ok(report)
 }
 
+/// Characters read following `route` until every string of `must` was seen:
+/// the route's text, then the listed sections in order.
+fn reader_cost(app: &App, route: &RouteOutput, must: &[String]) -> usize {
+    let mut pending: Vec<String> = must.iter().map(|m| m.to_lowercase()).collect();
+    let mut read = 0;
+    let mut take = |text: &str, pending: &mut Vec<String>| {
+        read += text.chars().count();
+        let lower = text.to_lowercase();
+        pending.retain(|m| !lower.contains(m.as_str()));
+        pending.is_empty()
+    };
+    if take(&crate::render::route(route), &mut pending) {
+        return read;
+    }
+    for r in &route.routes {
+        let Ok(doc) = app.corpus().get(&r.reference) else {
+            continue;
+        };
+        for s in &r.sections {
+            let Some(section) = doc.sections.iter().find(|x| x.anchor == s.anchor) else {
+                continue;
+            };
+            if take(doc.section_text(section), &mut pending) {
+                return read;
+            }
+        }
+    }
+    COST_CAP
+}
+
 /// The report as text: metrics overall, per language, per reference, then misses.
 pub fn render(report: &Report) -> String {
     use std::fmt::Write;
@@ -296,8 +368,10 @@ pub fn render(report: &Report) -> String {
         let (a, b, c) = sc.rates();
         let _ = writeln!(
             s,
-            "{name:<40} n={:<4} route@3={a:.3} set@5={b:.3} fact@5={c:.3}",
-            sc.n
+            "{name:<40} n={:<4} route@3={a:.3} set@5={b:.3} fact@5={c:.3} cost p50={} p90={}",
+            sc.n,
+            sc.cost_percentiles().0,
+            sc.cost_percentiles().1
         );
     };
     line(&mut s, "overall", &report.overall);
@@ -336,4 +410,21 @@ pub fn render(report: &Report) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_percentiles_and_reach_come_from_the_costs() {
+        let score = Score {
+            n: 5,
+            costs: vec![500, 100, COST_CAP, 300, 200],
+            ..Score::default()
+        };
+        assert_eq!(score.cost_percentiles(), (300, COST_CAP));
+        assert!((score.reached() - 0.8).abs() < 1e-9);
+        assert_eq!(Score::default().cost_percentiles(), (0, 0));
+    }
 }

@@ -20,6 +20,10 @@ pub fn route(out: &RouteOutput) -> String {
         return s;
     }
     let _ = writeln!(s, "Read, in order: {}", out.read_plan.join(", "));
+    let _ = writeln!(
+        s,
+        "(msf_read takes a heading below as `section`; structured content has the anchors.)"
+    );
     for (i, r) in out.routes.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -31,7 +35,7 @@ pub fn route(out: &RouteOutput) -> String {
         );
         let _ = writeln!(s, "   why: {}", r.why);
         for sec in &r.sections {
-            let _ = writeln!(s, "   - {} (#{})", sec.heading, sec.anchor);
+            let _ = writeln!(s, "   - {}", sec.heading);
         }
     }
     if !out.gates.is_empty() {

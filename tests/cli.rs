@@ -413,8 +413,17 @@ fn eval_reports_tuning_and_held_out_sets_side_by_side() {
         lines[1].starts_with("tuning") && lines[1].contains("tune.jsonl"),
         "{out}"
     );
+    // Each set's line is followed by one line per language in it.
     assert!(
-        lines[2].starts_with("held-out") && lines[2].contains("held.jsonl"),
+        lines[2].starts_with("tuning") && lines[2].contains("  en"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with("held-out") && lines[3].contains("held.jsonl"),
+        "{out}"
+    );
+    assert!(
+        lines[0].contains("reached") && lines[0].contains("cost p50"),
         "{out}"
     );
     let o = run_fixture(&[
@@ -427,4 +436,8 @@ fn eval_reports_tuning_and_held_out_sets_side_by_side() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[1]["held_out"], true);
     assert_eq!(v[1]["report"]["overall"]["n"], 1);
+    // The reader's cost: the held-out question's fact is in a routed section,
+    // so it is reached after some text and before the cap.
+    let cost = v[1]["report"]["overall"]["costs"][0].as_u64().unwrap();
+    assert!(cost > 0 && cost < 40_000, "cost {cost}");
 }

@@ -377,6 +377,34 @@ pub fn preview(s: &str, max: usize) -> String {
     }
 }
 
+/// A section's markdown without its Sources paragraph (the hit carries the
+/// links in `sources`, so the text and snippet stay about the subject).
+pub fn without_sources(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(SOURCES_PREFIX) {
+            skipping = true;
+        } else if skipping && line.trim().is_empty() {
+            skipping = false;
+        }
+        if !skipping {
+            out.push_str(line);
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
+/// A section's text without its heading line, for snippets.
+pub fn body_of(text: &str) -> &str {
+    match text.split_once('\n') {
+        Some((first, rest)) if first.starts_with('#') => rest,
+        _ => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
