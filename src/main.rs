@@ -108,14 +108,26 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
     })
 }
 
+/// Logs to stderr (filtered by `RUST_LOG`); when serving, our own events
+/// also go to the MCP clients that ask for them with `logging/setLevel`.
 fn init_tracing(serving: bool) {
+    use tracing_subscriber::{Layer, layer::SubscriberExt, util::SubscriberInitExt};
     let default = if serving { "warn,msf_mcp=info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        .with_filter(filter);
+    let clients = serving.then(|| {
+        msf_mcp::mcp::logging::ClientLogLayer::new().with_filter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("msf_mcp", tracing::Level::DEBUG),
+        )
+    });
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(clients)
         .init();
 }
 

@@ -18,12 +18,12 @@ use serde_json::json;
 
 use crate::util::{bin, fixtures, isolate};
 
-const TOKEN: &str = "test-token-0123456789";
+pub(crate) const TOKEN: &str = "test-token-0123456789";
 
 /// The server and the address it bound (port 0 → the kernel's choice, read from its log).
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Drop for Served {
@@ -33,7 +33,7 @@ impl Drop for Served {
     }
 }
 
-fn serve(token: Option<&str>) -> Served {
+pub(crate) fn serve(token: Option<&str>) -> Served {
     let mut cmd = Command::new(bin());
     isolate(&mut cmd).arg("--references").arg(fixtures()).args([
         "--in-memory",

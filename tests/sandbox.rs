@@ -258,7 +258,12 @@ async fn moto_list_and_describe_condense_and_redact() {
         (view.kpus.compute, view.kpus.orchestration, view.kpus.total),
         (3, 1, 4)
     );
-    assert_eq!(view.kpus.monthly_usd, 321.2);
+    // 4 KPUs × $0.11 × 730 h + 3 × 50 GB running storage × $0.10 (facts.toml, us-east-1).
+    assert_eq!(view.kpus.monthly_usd, 336.2);
+    assert_eq!(
+        (view.kpus.storage_gb, view.kpus.prices_region.as_str()),
+        (150, "us-east-1")
+    );
     assert_eq!(
         view.logging.log_group.as_deref(),
         Some("/aws/kinesis-analytics/orders-moto")
@@ -390,6 +395,35 @@ pub(crate) fn detail(name: &str, status: ApplicationStatus, version: i64) -> App
         )
         .build()
         .unwrap()
+}
+
+/// A DescribeApplication answer without `ApplicationName` (the SDK reads a
+/// missing required name as ""; moto omits it) is named as requested, and the
+/// estimate includes running storage at the facts table's prices.
+#[tokio::test]
+async fn a_nameless_describe_answer_takes_the_requested_name() {
+    let rule = mock!(kda::Client::describe_application).then_output(|| {
+        let mut d = detail("", ApplicationStatus::Running, 3);
+        d.application_name = String::new();
+        DescribeApplicationOutput::builder()
+            .application_detail(d)
+            .build()
+    });
+    let (s, _dir) = sandbox(policy(""), mocked(&[&rule]));
+    let view = s
+        .describe_application(&DescribeArgs {
+            application: "orders-nameless".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(view.name, "orders-nameless");
+    // Parallelism 1 at 1 per KPU: 2 KPUs × $0.11 × 730 h + 50 GB × $0.10.
+    assert_eq!(
+        (view.kpus.total, view.kpus.storage_gb, view.kpus.monthly_usd),
+        (2, 50, 165.6)
+    );
+    assert_eq!(view.kpus.prices_region, "us-east-1");
 }
 
 pub(crate) fn describe_rule(name: &'static str, status: ApplicationStatus, version: i64) -> Rule {
@@ -1036,6 +1070,119 @@ mod consent {
             let _ = running.waiting().await;
         });
         client.serve(b).await.unwrap()
+    }
+
+    /// What a host that inlines `$ref` and drops `oneOf`/`anyOf`/`allOf`
+    /// hands its model.
+    fn flattened(schema: &Value) -> Value {
+        fn go(v: &Value, defs: &Value) -> Value {
+            match v {
+                Value::Object(m) => {
+                    let mut out = serde_json::Map::new();
+                    if let Some(Value::Object(t)) = m
+                        .get("$ref")
+                        .and_then(Value::as_str)
+                        .and_then(|r| r.strip_prefix("#/$defs/"))
+                        .and_then(|n| defs.get(n))
+                        .map(|target| go(target, defs))
+                    {
+                        out.extend(t);
+                    }
+                    for (k, x) in m {
+                        if !["$ref", "$defs", "oneOf", "anyOf", "allOf"].contains(&k.as_str()) {
+                            out.insert(k.clone(), go(x, defs));
+                        }
+                    }
+                    Value::Object(out)
+                }
+                Value::Array(a) => Value::Array(a.iter().map(|x| go(x, defs)).collect()),
+                other => other.clone(),
+            }
+        }
+        go(schema, schema.get("$defs").unwrap_or(&Value::Null))
+    }
+
+    /// `value` uses only declared properties, of their declared types, and
+    /// has every required one.
+    fn conforms(value: &Value, schema: &Value) {
+        let ty = schema["type"].as_str();
+        match value {
+            Value::Object(m) => {
+                assert_eq!(ty, Some("object"), "{schema}");
+                for (k, x) in m {
+                    let sub = &schema["properties"][k];
+                    assert!(sub.is_object(), "`{k}` is not declared in {schema}");
+                    conforms(x, sub);
+                }
+                for r in schema["required"].as_array().into_iter().flatten() {
+                    assert!(m.contains_key(r.as_str().unwrap()), "`{r}` missing");
+                }
+            }
+            Value::String(s) => {
+                assert_eq!(ty, Some("string"), "{schema}");
+                if let Some(values) = schema["enum"].as_array() {
+                    assert!(values.contains(&json!(s)), "{s} not in {schema}");
+                }
+            }
+            Value::Number(_) => assert!(matches!(ty, Some("integer" | "number")), "{schema}"),
+            Value::Bool(_) => assert_eq!(ty, Some("boolean"), "{schema}"),
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    /// A host that flattens the input schema still lets the model build a
+    /// change that plans; a missing field is named.
+    #[tokio::test]
+    async fn a_host_that_flattens_the_schema_still_gets_a_plan() {
+        let describe = describe_rule("orders-flat", ApplicationStatus::Running, 2);
+        let (s, _dir) = sandbox(policy(MUTATE), mocked(&[&describe]));
+        let client = connect(serve(s).await, ()).await;
+        let tools = client.list_all_tools().await.unwrap();
+        let tool = tools.iter().find(|t| t.name == "msf_plan_change").unwrap();
+        let flat = flattened(&Value::Object((*tool.input_schema).clone()));
+        let change = &flat["properties"]["change"];
+        let kinds: Vec<&str> = change["properties"]["kind"]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no kind enum after flattening: {flat}"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "start",
+                "stop",
+                "create_snapshot",
+                "delete_snapshot",
+                "update_parallelism",
+                "update_properties",
+                "rollback"
+            ]
+        );
+        assert_eq!(change["required"], json!(["kind"]), "{flat}");
+        for (kind, args) in [
+            ("update_parallelism", json!({"parallelism": 8})),
+            ("create_snapshot", json!({"name": "nightly"})),
+            ("stop", json!({"force": true})),
+        ] {
+            let mut c = args.as_object().unwrap().clone();
+            c.insert("kind".into(), json!(kind));
+            let args = json!({"application": "orders-flat", "change": c});
+            conforms(&args, &flat);
+            let r = call(&client, "msf_plan_change", args).await;
+            assert_eq!(r.is_error, Some(false), "{kind}: {}", text(&r));
+            let out = r.structured_content.unwrap();
+            assert!(out["plan"].as_str().is_some_and(|p| !p.is_empty()), "{out}");
+            assert_eq!(out["summary"]["change"]["kind"], kind, "{out}");
+        }
+        let r = call(
+            &client,
+            "msf_plan_change",
+            json!({"application": "orders-flat", "change": {"kind": "create_snapshot"}}),
+        )
+        .await;
+        assert_eq!(r.is_error, Some(true));
+        assert!(text(&r).contains("needs `name`"), "{}", text(&r));
     }
 
     #[tokio::test]

@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::util::{bin, fixtures, state_home};
 
-fn command() -> tokio::process::Command {
+pub(crate) fn command() -> tokio::process::Command {
     tokio::process::Command::new(bin()).configure(|cmd| {
         cmd.arg("--references")
             .arg(fixtures())
@@ -180,6 +180,56 @@ async fn malformed_lines_do_not_stop_the_server() {
         status.success(),
         "server exits cleanly when stdin closes: {status}"
     );
+}
+
+/// rmcp 3.11: the server names itself and its version, and a method it does
+/// not advertise (a capability it lacks, or no method at all) gets a JSON-RPC
+/// "method not found" error; the session goes on.
+#[tokio::test]
+async fn unadvertised_methods_get_a_clean_error() {
+    let (mut child, mut stdin, mut lines, init) = spawn_raw().await;
+    let send = |v: Value| format!("{v}\n");
+    assert_eq!(init["result"]["serverInfo"]["name"], "msf-mcp");
+    assert_eq!(
+        init["result"]["serverInfo"]["version"],
+        env!("CARGO_PKG_VERSION")
+    );
+    let caps = &init["result"]["capabilities"];
+    assert!(caps["resources"]["subscribe"].is_null(), "{caps}");
+    stdin
+        .write_all(
+            send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).as_bytes(),
+        )
+        .await
+        .unwrap();
+    let asks = [
+        (2, "resources/subscribe", json!({"uri": "msf://facts"})),
+        (3, "msf/no-such-method", json!({})),
+    ];
+    for (id, method, params) in asks {
+        stdin
+            .write_all(
+                send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+                    .as_bytes(),
+            )
+            .await
+            .unwrap();
+        let r = response(&mut lines, id).await;
+        assert_eq!(r["error"]["code"], -32601, "{method}: {r}");
+        assert!(r["result"].is_null(), "{method}: {r}");
+    }
+    stdin
+        .write_all(send(json!({"jsonrpc": "2.0", "id": 4, "method": "ping"})).as_bytes())
+        .await
+        .unwrap();
+    let pong = response(&mut lines, 4).await;
+    assert!(pong["error"].is_null(), "{pong}");
+    drop(stdin);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
 }
 
 /// When the client closes its end of stdout, the server stops instead of

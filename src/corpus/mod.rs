@@ -25,6 +25,11 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
+/// The facts table embedded in the binary at build time, when there is one.
+pub fn embedded_facts() -> Option<&'static str> {
+    embedded::FACTS
+}
+
 /// The canonical facts table's file name inside a references folder.
 pub const FACTS_FILE: &str = "facts.toml";
 

@@ -8,9 +8,11 @@
 
 pub mod aws;
 mod complete;
+pub mod logging;
 mod prompts;
 mod reply;
 mod resources;
+mod schema;
 mod skills;
 pub mod tools;
 
@@ -59,6 +61,8 @@ pub struct Server {
     reads: ReadLog,
     /// The door to AWS, when the AWS tools are served.
     sandbox: Option<Arc<Sandbox>>,
+    /// This session's `logging/setLevel` and log notifications.
+    log: logging::ClientLog,
 }
 
 impl Server {
@@ -71,6 +75,7 @@ impl Server {
             tools: Arc::new(tools::all()),
             reads: ReadLog::default(),
             sandbox: None,
+            log: logging::ClientLog::default(),
         }
     }
 
@@ -93,6 +98,7 @@ impl Server {
             tools: Arc::new(tools::all()),
             reads: ReadLog::default(),
             sandbox: None,
+            log: logging::ClientLog::default(),
         }
     }
 
@@ -110,6 +116,7 @@ impl Server {
     pub fn new_session(&self) -> Server {
         Server {
             reads: ReadLog::default(),
+            log: logging::ClientLog::default(),
             ..self.clone()
         }
     }
@@ -144,6 +151,7 @@ impl Server {
         if !self.tools.iter().any(|t| t.name == name) {
             return Err(self.unknown_tool(name));
         }
+        tracing::debug!(tool = name, "tools/call");
         let app = self.app().await?;
         let args = serde_json::Value::Object(request.arguments.clone().unwrap_or_default());
         if let Some(sandbox) = &self.sandbox
@@ -223,10 +231,13 @@ where
 }
 
 impl ServerHandler for Server {
+    // Logging is deprecated by SEP-2577; 2025-11-25 clients still use it (see `logging`).
+    #[allow(deprecated)]
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_completions()
+                .enable_logging()
                 .enable_prompts()
                 .enable_resources()
                 .enable_tools()
@@ -257,7 +268,20 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(&request, &context).await
+        use tracing::Instrument;
+        // Boxed: the instrumented call future is deep enough to overflow
+        // the compiler's layout query in the services that embed it.
+        Box::pin(self.call(&request, &context).instrument(self.log.span())).await
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.log.set_level(request.level, context.peer);
+        Ok(())
     }
 
     async fn list_resources(

@@ -21,13 +21,13 @@ pub const READ: &str = "msf_read";
 /// See [`ROUTE`].
 pub const REFS: &str = "msf_refs";
 
-const ROUTE_DESC: &str = "Find which msf-mcp references to read before answering a question about Amazon Managed Service for Apache Flink (MSF) or Flink on AWS: sizing and KPUs, checkpoints, scaling, Kinesis/EFO, Kafka, Iceberg, CDC, IAM, IaC, lifecycle (start/stop/snapshots/rollback), monitoring, logging, restart loops, Flink 2.x migration. Paste the user's question, task, or error message/stack trace as-is (English or Chinese). Returns references best first with the sections that matched and `read_plan`: read those with msf_read before you answer or act. Call this first for every MSF question.";
+const ROUTE_DESC: &str = "Call first for any question about Amazon Managed Service for Apache Flink (MSF) or Flink on AWS: KPUs, checkpoints, scaling, Kinesis, Kafka, Iceberg, IAM, lifecycle, restart loops, Flink 2 migration. Pass the user's question, task or error/stack trace as-is (English or Chinese). Returns the references to read, best first, and `read_plan`: read those with msf_read before answering or acting.";
 
-const SEARCH_DESC: &str = "Full-text search over the sections of the MSF references. Use for a specific fact (a metric name, a config key like `execution.checkpointing.interval`, a quota, an error string) or to search within one reference. Each hit carries `reference#anchor` to cite, the line range, a snippet, and the section's markdown. English or Chinese queries.";
+const SEARCH_DESC: &str = "Full-text search over MSF reference sections, for one specific fact: a metric, a config key like `execution.checkpointing.interval`, a quota, an error string (English or Chinese). Hits carry `reference#anchor` to cite, a snippet and the section's markdown.";
 
-const READ_DESC: &str = "Read an MSF reference (file name from msf_route or msf_refs), or one section of it by anchor. Long content is paged: pass `next_offset` as `offset` to continue. Returns the table of contents, the content's sha256 and a `receipt` that proves the read (actions on AWS require receipts for the references msf_route lists under `gates`). Read the references msf_route lists before answering; cite them as `reference#anchor`.";
+const READ_DESC: &str = "Read an MSF reference (name from msf_route or msf_refs) or one section by anchor; page long content by passing `next_offset` as `offset`. Returns the contents, sha256 and a `receipt` proving the read (AWS changes need receipts for the references msf_route lists under `gates`). Cite as `reference#anchor`.";
 
-const REFS_DESC: &str = "List every MSF reference with its title, one-line summary, when to load it, and its top-level sections. Use to browse; prefer msf_route for a concrete question.";
+const REFS_DESC: &str = "List every MSF reference with its title, summary, when to load it and its sections. For browsing; prefer msf_route for a question.";
 
 /// Every tool, in the order clients list them.
 pub fn all() -> Vec<Tool> {
@@ -92,16 +92,20 @@ pub(super) fn annotated(
     (input, output): (Arc<rmcp::model::JsonObject>, Arc<rmcp::model::JsonObject>),
     (read_only, destructive, idempotent, open_world): Hints,
 ) -> Tool {
-    Tool::new(name, description, standard_formats(&input))
-        .with_title(title)
-        .with_raw_output_schema(standard_formats(&output))
-        .with_annotations(
-            ToolAnnotations::with_title(title)
-                .read_only(read_only)
-                .destructive(destructive)
-                .idempotent(idempotent)
-                .open_world(open_world),
-        )
+    Tool::new(
+        name,
+        description,
+        Arc::new(super::schema::lean(&standard_formats(&input))),
+    )
+    .with_title(title)
+    .with_raw_output_schema(standard_formats(&output))
+    .with_annotations(
+        ToolAnnotations::with_title(title)
+            .read_only(read_only)
+            .destructive(destructive)
+            .idempotent(idempotent)
+            .open_world(open_world),
+    )
 }
 
 /// Formats JSON Schema and the common vocabularies define; anything else
@@ -218,11 +222,56 @@ mod tests {
         }
     }
 
+    /// What a host hands the model on every turn: each tool's name,
+    /// description and input schema, as compact JSON.
+    fn model_facing(tools: &[&Tool]) -> String {
+        let list: Vec<serde_json::Value> = tools
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.name,
+                    "description": t.description,
+                    "input_schema": t.input_schema,
+                })
+            })
+            .collect();
+        serde_json::to_string(&list).unwrap_or_default()
+    }
+
+    /// The model-facing list stays within 12,000 bytes in all, and the tools
+    /// that exist today within 10,500 (room for three more read-only tools).
     #[test]
-    fn tool_list_stays_small() {
-        let json = serde_json::to_string(&all()).unwrap_or_default();
-        // About 4 characters a token: keep the knowledge tools near 3k tokens
-        // (the output schemas carry `sources` and `verified` since the provenance work).
-        assert!(json.len() < 13_000, "tool list is {} bytes", json.len());
+    fn the_model_facing_tool_list_stays_lean() {
+        const TODAY: [&str; 11] = [
+            ROUTE,
+            SEARCH,
+            READ,
+            REFS,
+            crate::mcp::aws::CONTEXT,
+            crate::mcp::aws::LIST,
+            crate::mcp::aws::DESCRIBE,
+            crate::mcp::aws::LOGS,
+            crate::mcp::aws::PLAN,
+            crate::mcp::aws::APPLY,
+            crate::mcp::aws::AUDIT,
+        ];
+        let mut tools = all();
+        tools.extend(crate::mcp::aws::tools());
+        let every: Vec<&Tool> = tools.iter().collect();
+        let all_bytes = model_facing(&every).len();
+        assert!(
+            all_bytes <= 12_000,
+            "model-facing tool list is {all_bytes} bytes"
+        );
+        let today: Vec<&Tool> = tools
+            .iter()
+            .filter(|t| TODAY.contains(&t.name.as_ref()))
+            .collect();
+        assert_eq!(today.len(), TODAY.len());
+        let today_bytes = model_facing(&today).len();
+        assert!(
+            today_bytes <= 10_500,
+            "today's tools are {today_bytes} bytes to the model"
+        );
     }
 }

@@ -119,7 +119,7 @@ pub struct LogsArgs {
     /// End: `now` (default) or as `start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
-    /// A named query: errors, exceptions, first_fault, checkpoint_failures, out_of_memory, backpressure.
+    /// A named query (first_fault: oldest task failures, where a restart loop began).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<Preset>,
     /// A Logs Insights query instead of a preset.
@@ -148,10 +148,7 @@ pub struct LogsArgs {
 pub struct PlanArgs {
     /// Application name.
     pub application: String,
-    /// The change: {"kind": "start", "restore": "latest" | "skip" | {"snapshot": "NAME"}, "allow_non_restored_state"?},
-    /// {"kind": "stop", "force"?}, {"kind": "create_snapshot", "name"}, {"kind": "delete_snapshot", "name"},
-    /// {"kind": "update_parallelism", "parallelism"?, "parallelism_per_kpu"?, "autoscaling"?},
-    /// {"kind": "update_properties", "group", "key", "value"}, {"kind": "rollback"}.
+    /// The change: `kind` and the fields that kind reads.
     pub change: Change,
     /// Receipts from msf_read of the references this change needs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

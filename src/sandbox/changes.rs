@@ -44,7 +44,7 @@ impl Sandbox {
             .door(call, |config| async move {
                 let client = aws::msf_client(&self.aws, &config);
                 let (detail, ids) = flink::describe(&client, &a.application).await?;
-                Ok((flink::view(&detail, false), ids))
+                Ok((flink::view(&detail, &a.application, false), ids))
             })
             .await?;
         if !view.name.is_empty() && view.name != a.application {
@@ -195,7 +195,7 @@ impl Sandbox {
                 |config| async move {
                     let client = aws::msf_client(&self.aws, &config);
                     let (detail, ids) = flink::describe(&client, app_name).await?;
-                    Ok((flink::view(&detail, true), ids))
+                    Ok((flink::view(&detail, app_name, true), ids))
                 },
             )
             .await?;

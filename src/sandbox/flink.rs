@@ -87,8 +87,10 @@ pub async fn describe(client: &Client, name: &str) -> AwsResult<(ApplicationDeta
     }
 }
 
-/// Condenses `detail`; property values are shown only when `show_values`.
-pub fn view(detail: &ApplicationDetail, show_values: bool) -> AppView {
+/// Condenses `detail`, the answer to a describe of `requested`; property
+/// values are shown only when `show_values`. A response without
+/// `ApplicationName` (moto omits it) is named `requested`.
+pub fn view(detail: &ApplicationDetail, requested: &str, show_values: bool) -> AppView {
     let conf = detail.application_configuration_description();
     let flink = conf.and_then(|c| c.flink_application_configuration_description());
     let par = flink.and_then(|f| f.parallelism_configuration_description());
@@ -174,7 +176,10 @@ pub fn view(detail: &ApplicationDetail, show_values: bool) -> AppView {
         .and_then(|c| c.s3_application_code_location_description())
         .map(|s| format!("{}/{}", s.bucket_arn(), s.file_key()));
     AppView {
-        name: detail.application_name().to_string(),
+        name: Some(detail.application_name())
+            .filter(|n| !n.is_empty())
+            .unwrap_or(requested)
+            .to_string(),
         arn: detail.application_arn().to_string(),
         status: detail.application_status().as_str().to_string(),
         runtime: detail.runtime_environment().as_str().to_string(),
@@ -481,7 +486,9 @@ mod tests {
     fn kpus_include_the_orchestration_kpu() {
         let k = Kpus::of(8, 2);
         assert_eq!((k.compute, k.total), (4, 5));
-        assert_eq!(k.monthly_usd, 401.5);
+        // 5 KPUs × $0.11 × 730 h + 4 × 50 GB × $0.10 (us-east-1, facts.toml).
+        assert_eq!(k.monthly_usd, 421.5);
+        assert_eq!((k.storage_gb, k.prices_region.as_str()), (200, "us-east-1"));
         assert_eq!(Kpus::of(5, 4).compute, 2);
     }
 }

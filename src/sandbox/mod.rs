@@ -14,12 +14,14 @@
 pub mod args;
 pub mod audit;
 mod aws;
+mod change_args;
 mod changes;
 pub mod errors;
 mod flink;
 mod logs;
 pub mod plan;
 pub mod policy;
+pub mod prices;
 mod reads;
 mod sink;
 pub mod types;

@@ -21,7 +21,12 @@ const PURPOSE: &[u8] = b"msf-mcp/plan/v1";
 
 /// A change to an application.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    try_from = "super::change_args::ChangeArgs"
+)]
+#[schemars(inline)]
 pub enum Change {
     /// Start the application.
     Start {
@@ -109,10 +114,12 @@ pub struct Effects {
     pub kpus_before: i32,
     /// See `kpus_before`.
     pub kpus_after: i32,
-    /// Monthly estimate before and after (USD, us-east-1, 24/7).
+    /// Monthly estimate before and after (USD, 24/7, KPUs and running storage; see `prices_region`).
     pub monthly_usd_before: f64,
     /// See `monthly_usd_before`.
     pub monthly_usd_after: f64,
+    /// Region whose prices the estimates use.
+    pub prices_region: String,
 }
 
 /// Everything a plan binds.
@@ -436,6 +443,7 @@ pub fn compute(
                 0.0
             },
             monthly_usd_after: kpus_after.monthly_usd,
+            prices_region: kpus_now.prices_region.clone(),
         },
         risk: risk.to_string(),
         risk_reasons: reasons,
@@ -470,6 +478,7 @@ impl Kpus {
         self.compute = total;
         self.orchestration = 0;
         self.total = total;
+        self.storage_gb = 0;
         self.monthly_usd = 0.0;
         self
     }

@@ -108,7 +108,7 @@ impl Sandbox {
         self.door(call, |config| async move {
             let client = aws::msf_client(&self.aws, &config);
             let (detail, mut ids) = flink::describe(&client, &a.application).await?;
-            let mut view = flink::view(&detail, a.show_property_values);
+            let mut view = flink::view(&detail, &a.application, a.show_property_values);
             if a.include.contains(&Include::Snapshots) {
                 let (s, i) = flink::snapshots(&client, &a.application, 10).await?;
                 view.snapshots = Some(s);
@@ -189,7 +189,7 @@ impl Sandbox {
                     let client = aws::msf_client(&self.aws, &config);
                     let (detail, i) = flink::describe(&client, app).await?;
                     ids.extend(i);
-                    flink::view(&detail, false).logging.log_group.ok_or_else(|| {
+                    flink::view(&detail, app, false).logging.log_group.ok_or_else(|| {
                         AwsError::not_found(format!("`{app}` has no CloudWatch logging option; add one (logging-configuration.md) or pass `log_group`"))
                     })?
                 }

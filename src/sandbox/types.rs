@@ -6,10 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Price of one KPU-hour in us-east-1, USD (pricing-calculator.md).
-pub const KPU_HOUR_USD: f64 = 0.11;
-/// Hours in the average month used for estimates.
-pub const HOURS_PER_MONTH: f64 = 730.0;
+use super::prices::Prices;
 
 /// One application in a listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -65,22 +62,42 @@ pub struct Kpus {
     pub orchestration: i32,
     /// compute + orchestration.
     pub total: i32,
-    /// Estimate for a month running 24/7 in us-east-1: total × $0.11 × 730 h (running storage and backups not included).
+    /// Running application storage of the compute KPUs, GB.
+    pub storage_gb: i32,
+    /// USD for a month running 24/7: total KPU-hours plus running storage (backups not included).
     pub monthly_usd: f64,
+    /// Region whose prices `monthly_usd` uses (prices from the facts table).
+    pub prices_region: String,
 }
 
 impl Kpus {
-    /// KPUs for `parallelism` at `per_kpu` subtasks per KPU.
+    /// KPUs for `parallelism` at `per_kpu` subtasks per KPU, priced with
+    /// the embedded facts table.
     pub fn of(parallelism: i32, per_kpu: i32) -> Kpus {
+        Kpus::priced(parallelism, per_kpu, Prices::embedded())
+    }
+
+    /// As [`Kpus::of`] with `prices`; without prices the estimate is 0 and
+    /// `prices_region` says why.
+    pub fn priced(parallelism: i32, per_kpu: i32, prices: Result<&Prices, &str>) -> Kpus {
         let per = per_kpu.max(1);
         let compute = (parallelism.max(1) + per - 1) / per;
         let total = compute + 1;
+        let (storage_gb, monthly_usd, prices_region) = match prices {
+            Ok(p) => (
+                compute * p.storage_gb_per_kpu,
+                p.monthly_usd(total, compute),
+                p.region.clone(),
+            ),
+            Err(why) => (0, 0.0, format!("unpriced: {why}")),
+        };
         Kpus {
             compute,
             orchestration: 1,
             total,
-            monthly_usd: (f64::from(total) * KPU_HOUR_USD * HOURS_PER_MONTH * 100.0).round()
-                / 100.0,
+            storage_gb,
+            monthly_usd,
+            prices_region,
         }
     }
 }
