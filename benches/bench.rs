@@ -260,6 +260,7 @@ fn main() {
                     &RouteArgs {
                         question: "checkpoints take longer than the interval".into(),
                         max_refs: None,
+                        runtime: None,
                     },
                     None,
                 )

@@ -14,6 +14,8 @@ pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 pub const DEFAULT_LIMIT: usize = 8;
 /// Most hits one `msf_search` call returns.
 pub const MAX_LIMIT: usize = 25;
+/// Sections rescored for the user's runtime before the first `limit` are kept.
+pub const RUNTIME_POOL: usize = 30;
 /// Snippet length when `snippet_chars` is not given.
 pub const DEFAULT_SNIPPET_CHARS: usize = 240;
 /// Longest snippet.
@@ -38,6 +40,9 @@ pub struct RouteArgs {
     /// How many references to return (default 5, at most 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_refs: Option<usize>,
+    /// The application's runtime, e.g. `FLINK-1_20`: prefers sections about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
 }
 
 /// A section worth reading first.
@@ -73,6 +78,9 @@ pub struct RouteOutput {
     pub read_plan: Vec<String>,
     /// Actions on AWS that these references gate: what must be read before each, and whether it was.
     pub gates: Vec<GateInfo>,
+    /// The runtime whose sections were preferred (from the argument or named in the question).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
 }
 
 /// Input of `msf_search`.
@@ -90,6 +98,9 @@ pub struct SearchArgs {
     /// Snippet length in characters (default 240, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet_chars: Option<usize>,
+    /// The application's runtime, e.g. `FLINK-1_20`: prefers sections about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
 }
 
 /// A page that supports a section's facts.
@@ -122,6 +133,9 @@ pub struct Hit {
     pub truncated: bool,
     /// Pages to cite beside `reference#anchor`.
     pub sources: Vec<SourceRef>,
+    /// Runtimes the section names: it is version-specific (empty: applies to all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runtimes: Vec<String>,
 }
 
 /// Output of `msf_search`.
@@ -133,6 +147,9 @@ pub struct SearchOutput {
     pub total: usize,
     /// True when more sections matched than were returned; raise `limit` or narrow with `reference`.
     pub truncated: bool,
+    /// The runtime whose sections were preferred (from the argument or named in the query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
 }
 
 /// Input of `msf_read`.

@@ -89,7 +89,15 @@ impl App {
     pub fn route(&self, args: &RouteArgs, session: Option<&ReadLog>) -> Result<RouteOutput> {
         let question = check_query("question", &args.question)?;
         let max_refs = bounded("max_refs", args.max_refs, DEFAULT_MAX_REFS, MAX_REFS)?;
-        let mut out = route::route(&self.corpus, &self.index, &self.table, question, max_refs)?;
+        let runtime = route::resolve_runtime(&self.corpus, args.runtime.as_deref(), question)?;
+        let mut out = route::route(
+            &self.corpus,
+            &self.index,
+            &self.table,
+            question,
+            max_refs,
+            runtime.as_deref(),
+        )?;
         out.gates = gates::relevant(&self.corpus, &out.read_plan, session);
         Ok(out)
     }
@@ -110,9 +118,21 @@ impl App {
         };
         let filter = doc.and_then(|d| self.corpus.position(&d.name));
         let terms = Terms::new(query);
-        let (found, total) = self.index.search_sections(&terms, filter, limit)?;
+        let runtime = route::resolve_runtime(&self.corpus, args.runtime.as_deref(), query)?;
+        // With a runtime, a wider pool is rescored so that sections naming it can rise.
+        let pool = if runtime.is_some() {
+            (limit * 3).max(RUNTIME_POOL)
+        } else {
+            limit
+        };
+        let (mut found, total) = self.index.search_sections(&terms, filter, pool)?;
+        if let Some(r) = &runtime {
+            route::prefer_runtime(&self.corpus, &mut found, r);
+            found.truncate(limit);
+        }
         let mut hits = Vec::with_capacity(found.len());
         for h in found {
+            let runtimes = route::section_runtimes(&self.corpus, &h);
             let Some(doc) = self.corpus.docs().get(h.doc) else {
                 continue;
             };
@@ -131,12 +151,14 @@ impl App {
                 text,
                 truncated,
                 sources: source_refs(section),
+                runtimes,
             });
         }
         Ok(SearchOutput {
             truncated: total > hits.len(),
             hits,
             total,
+            runtime,
         })
     }
 

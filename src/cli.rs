@@ -70,6 +70,9 @@ pub enum Command {
         /// How many references (default 5, at most 10).
         #[arg(long)]
         max_refs: Option<usize>,
+        /// The application's runtime, e.g. FLINK-1_20: prefer sections about it.
+        #[arg(long)]
+        runtime: Option<String>,
         /// Print the tool's JSON result.
         #[arg(long)]
         json: bool,
@@ -88,6 +91,9 @@ pub enum Command {
         /// Snippet length (default 240).
         #[arg(long)]
         snippet_chars: Option<usize>,
+        /// The application's runtime, e.g. FLINK-1_20: prefer sections about it.
+        #[arg(long)]
+        runtime: Option<String>,
         /// Print the tool's JSON result.
         #[arg(long)]
         json: bool,
@@ -342,12 +348,14 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Route {
             question,
             max_refs,
+            runtime,
             json,
         } => {
             let app = load(&config)?;
             let args = RouteArgs {
                 question: text_arg(question)?,
                 max_refs: *max_refs,
+                runtime: runtime.clone(),
             };
             let out = app.route(&args, None)?;
             print(*json, &out, render::route)
@@ -357,6 +365,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             limit,
             reference,
             snippet_chars,
+            runtime,
             json,
         } => {
             let app = load(&config)?;
@@ -365,6 +374,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
                 limit: *limit,
                 reference: reference.clone(),
                 snippet_chars: *snippet_chars,
+                runtime: runtime.clone(),
             };
             let out = app.search(&args)?;
             print(*json, &out, render::search)

@@ -272,6 +272,7 @@ pub fn run(app: &App, questions: &[Question]) -> Result<Report> {
             &RouteArgs {
                 question: q.q.clone(),
                 max_refs: Some(5),
+                ..RouteArgs::default()
             },
             None,
         )?;

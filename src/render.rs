@@ -24,6 +24,9 @@ pub fn route(out: &RouteOutput) -> String {
         s,
         "(msf_read takes a heading below as `section`; structured content has the anchors.)"
     );
+    if let Some(r) = &out.runtime {
+        let _ = writeln!(s, "runtime {r}: sections about it first");
+    }
     for (i, r) in out.routes.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -66,6 +69,9 @@ pub fn search(out: &SearchOutput) -> String {
             ""
         }
     );
+    if let Some(r) = &out.runtime {
+        let _ = writeln!(s, "runtime {r}: sections about it first");
+    }
     for (i, h) in out.hits.iter().enumerate() {
         let _ = writeln!(
             s,
@@ -78,6 +84,9 @@ pub fn search(out: &SearchOutput) -> String {
             h.score,
             h.heading_path
         );
+        if !h.runtimes.is_empty() {
+            let _ = writeln!(s, "version-specific: {}", h.runtimes.join(", "));
+        }
         let _ = writeln!(s, "{}", h.text.trim_end());
         if !h.sources.is_empty() {
             let _ = writeln!(s, "sources: {}", compact_sources(&h.sources));

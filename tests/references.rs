@@ -330,6 +330,7 @@ fn pasted_errors_route_to_their_known_problem_entry_and_topic() {
                     &msf_mcp::api::RouteArgs {
                         question: paste.to_string(),
                         max_refs: Some(5),
+                        ..Default::default()
                     },
                     None,
                 )
@@ -349,6 +350,7 @@ fn pasted_errors_route_to_their_known_problem_entry_and_topic() {
                             "我的应用报错了，日志如下：\n{paste}\n这是什么原因？怎么解决？"
                         ),
                         max_refs: Some(3),
+                        ..Default::default()
                     },
                     None,
                 )
@@ -394,4 +396,87 @@ fn a_references_folder_serves_no_symlinks_or_dotfiles() {
     let corpus = Corpus::from_dir(dir.path()).unwrap();
     let names: Vec<&str> = corpus.docs().iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, vec!["checkpoint-tuning.md"]);
+}
+
+/// The user's runtime: an argument or a version named in the question makes
+/// sections naming that runtime rank higher and labels version-specific hits;
+/// an unknown runtime is refused with the ids to use.
+#[test]
+fn search_and_route_prefer_the_users_runtime() {
+    let app = real_app();
+    let search = |runtime: Option<&str>| {
+        app.search(&msf_mcp::api::SearchArgs {
+            query: "state TTL cleanup".into(),
+            limit: Some(8),
+            runtime: runtime.map(str::to_string),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let first_naming = |out: &msf_mcp::api::SearchOutput, r: &str| {
+        out.hits
+            .iter()
+            .position(|h| h.runtimes.iter().any(|x| x == r))
+    };
+    let plain = search(None);
+    assert_eq!(plain.runtime, None);
+    let with = search(Some("flink-1.20"));
+    assert_eq!(with.runtime.as_deref(), Some("FLINK-1_20"));
+    let (before, after) = (
+        first_naming(&plain, "FLINK-1_20"),
+        first_naming(&with, "FLINK-1_20").expect("a hit names FLINK-1_20"),
+    );
+    assert!(before.is_none_or(|b| after <= b), "{before:?} -> {after}");
+    // Every label is what the section's text names.
+    for h in &with.hits {
+        let text = app
+            .read(&msf_mcp::api::ReadArgs {
+                reference: h.reference.clone(),
+                section: Some(h.anchor.clone()),
+                ..Default::default()
+            })
+            .unwrap()
+            .content;
+        for r in &h.runtimes {
+            let (major, minor) = r.trim_start_matches("FLINK-").split_once('_').unwrap();
+            assert!(
+                text.contains(r.as_str())
+                    || text
+                        .to_lowercase()
+                        .contains(&format!("flink {major}.{minor}")),
+                "{}#{} labelled {r}",
+                h.reference,
+                h.anchor
+            );
+        }
+    }
+
+    // Named in the question, in English or Chinese.
+    for q in [
+        "how do I set the checkpoint interval on Flink 2.2",
+        "运行时 2.2 上检查点间隔怎么设置",
+    ] {
+        let out = app
+            .route(
+                &msf_mcp::api::RouteArgs {
+                    question: q.into(),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(out.runtime.as_deref(), Some("FLINK-2_2"), "{q}");
+    }
+
+    for bad in ["latest", "FLINK-1_99"] {
+        let err = app
+            .search(&msf_mcp::api::SearchArgs {
+                query: "checkpoint".into(),
+                runtime: Some(bad.into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FLINK-1_20"), "{bad}: {err}");
+    }
 }

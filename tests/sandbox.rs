@@ -246,6 +246,12 @@ async fn moto_list_and_describe_condense_and_redact() {
         .await
         .unwrap();
     assert_eq!(view.name, "orders-moto");
+    // The view reminds the assistant to pass the runtime to the knowledge tools.
+    assert!(
+        view.knowledge.contains("runtime \"FLINK-1_20\"") && view.knowledge.contains("msf_search"),
+        "{}",
+        view.knowledge
+    );
     assert_eq!(
         (
             view.parallelism.parallelism,

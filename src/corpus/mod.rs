@@ -10,6 +10,7 @@ pub mod check;
 mod frontmatter;
 mod markdown;
 pub mod provenance;
+pub mod runtime;
 
 use std::{collections::HashMap, fs, path::Path};
 

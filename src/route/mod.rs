@@ -18,8 +18,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::{
     api::{Route, RouteOutput, SectionRef},
-    corpus::{Corpus, Doc},
-    error::Result,
+    corpus::{Corpus, Doc, runtime},
+    error::{Error, Result},
     index::{SearchIndex, SectionHit, Terms, tokenizer},
 };
 
@@ -120,19 +120,66 @@ fn literal_keywords(doc: &Doc) -> Vec<String> {
         .collect()
 }
 
-/// Routes `question` to at most `max_refs` references, best first.
+/// The runtimes a section names (heading and text, without its sources).
+pub fn section_runtimes(corpus: &Corpus, hit: &SectionHit) -> Vec<String> {
+    corpus
+        .docs()
+        .get(hit.doc)
+        .and_then(|d| d.sections.get(hit.section).map(|s| d.section_text(s)))
+        .map(|t| runtime::mentioned(&crate::corpus::without_sources(t)))
+        .unwrap_or_default()
+}
+
+/// Rescores `hits` for the user's `runtime` (sections naming it rise, those
+/// naming only other runtimes fall) and sorts them again, best first.
+pub fn prefer_runtime(corpus: &Corpus, hits: &mut [SectionHit], runtime: &str) {
+    for h in hits.iter_mut() {
+        let named = section_runtimes(corpus, h);
+        h.score *= runtime::factor(runtime::fit(&named, runtime));
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+}
+
+/// The runtime to prefer: the argument (normalized and checked against the
+/// runtimes of the facts table when there is one), else the one runtime the
+/// question names.
+pub fn resolve_runtime(
+    corpus: &Corpus,
+    arg: Option<&str>,
+    question: &str,
+) -> Result<Option<String>> {
+    let Some(arg) = arg else {
+        return Ok(runtime::in_question(question));
+    };
+    let id = runtime::normalize(arg).map_err(Error::InvalidInput)?;
+    if let Some(facts) = corpus.facts_toml()
+        && !facts.contains(&format!("id = \"{id}\""))
+    {
+        return Err(Error::InvalidInput(format!(
+            "runtime `{id}` is not among the MSF runtimes in msf://facts; read it for the list, e.g. FLINK-1_20, FLINK-2_2"
+        )));
+    }
+    Ok(Some(id))
+}
+
+/// Routes `question` to at most `max_refs` references, best first,
+/// preferring sections about `runtime` when one is given.
 pub fn route(
     corpus: &Corpus,
     index: &SearchIndex,
     table: &RouteTable,
     question: &str,
     max_refs: usize,
+    runtime: Option<&str>,
 ) -> Result<RouteOutput> {
     let terms = Terms::new(question);
     let lower = question.to_lowercase();
     let fired: Vec<&rules::Rule> = rules::fired(&lower).collect();
     let front_hits = index.search_references(&terms, corpus.docs().len())?;
-    let (section_hits, _) = index.search_sections(&terms, None, SECTION_POOL)?;
+    let (mut section_hits, _) = index.search_sections(&terms, None, SECTION_POOL)?;
+    if let Some(r) = runtime {
+        prefer_runtime(corpus, &mut section_hits, r);
+    }
 
     let max_front = front_hits.iter().map(|h| h.score).fold(0.0, f32::max);
     let mut front: HashMap<usize, f32> = HashMap::new();
@@ -275,6 +322,7 @@ pub fn route(
         routes,
         read_plan,
         gates: Vec::new(),
+        runtime: runtime.map(str::to_string),
     })
 }
 

@@ -175,14 +175,16 @@ pub fn view(detail: &ApplicationDetail, requested: &str, show_values: bool) -> A
         .and_then(|c| c.code_content_description())
         .and_then(|c| c.s3_application_code_location_description())
         .map(|s| format!("{}/{}", s.bucket_arn(), s.file_key()));
+    let runtime = detail.runtime_environment().as_str().to_string();
     AppView {
+        knowledge: knowledge_hint(&runtime),
         name: Some(detail.application_name())
             .filter(|n| !n.is_empty())
             .unwrap_or(requested)
             .to_string(),
         arn: detail.application_arn().to_string(),
         status: detail.application_status().as_str().to_string(),
-        runtime: detail.runtime_environment().as_str().to_string(),
+        runtime,
         version_id: detail.application_version_id(),
         conditional_token: detail.conditional_token().map(str::to_string),
         role_arn: detail.service_execution_role().map(str::to_string),
@@ -202,6 +204,13 @@ pub fn view(detail: &ApplicationDetail, requested: &str, show_values: bool) -> A
         snapshots: None,
         operations: None,
     }
+}
+
+/// The reminder that makes the knowledge tools answer for this runtime.
+pub fn knowledge_hint(runtime: &str) -> String {
+    format!(
+        "pass runtime \"{runtime}\" to msf_route and msf_search: sections about this runtime come first"
+    )
 }
 
 /// `arn:aws:logs:REGION:ACCOUNT:log-group:GROUP:log-stream:STREAM` → (group, stream).

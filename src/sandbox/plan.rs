@@ -597,6 +597,7 @@ mod tests {
             code_location: None,
             snapshots: None,
             operations: None,
+            knowledge: String::new(),
         }
     }
 

@@ -198,6 +198,8 @@ pub struct AppView {
     /// Recent operations (when asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<Operation>>,
+    /// What to pass to the knowledge tools for this application (its runtime).
+    pub knowledge: String,
 }
 
 /// VPC configuration.
