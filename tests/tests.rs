@@ -9,6 +9,7 @@ mod mcp;
 mod provenance;
 mod references;
 mod sandbox;
+mod signals;
 mod stdio;
 mod util;
 mod workflow;

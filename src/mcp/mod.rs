@@ -11,6 +11,7 @@ mod complete;
 mod prompts;
 mod reply;
 mod resources;
+pub mod signals;
 mod skills;
 pub mod tools;
 

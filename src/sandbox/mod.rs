@@ -21,6 +21,7 @@ mod logs;
 pub mod plan;
 pub mod policy;
 mod reads;
+pub mod signals;
 mod sink;
 pub mod types;
 
