@@ -156,6 +156,48 @@ pub enum Command {
         #[command(subcommand)]
         command: LogsCommand,
     },
+    /// CloudWatch metrics of an application by preset, a sparkline per series (read-only).
+    Metrics {
+        /// Application name.
+        application: String,
+        /// health, checkpoints, resources, throughput, lag, backpressure or kpus.
+        #[arg(long, default_value = "health")]
+        preset: String,
+        /// Look-back: 3h (default), 90m, 2d; at most 14d.
+        #[arg(long)]
+        window: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Print the tool's structured result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An application's CloudWatch alarms beside the recommended ones (read-only).
+    Alarms {
+        /// Application name.
+        application: String,
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Print the tool's structured result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Diagnose an application from describe, metrics and logs (read-only).
+    Diagnose {
+        /// Application name.
+        application: String,
+        /// Narrow to one symptom: restarts, checkpoints, slow, memory or updates.
+        #[arg(long)]
+        symptom: Option<String>,
+        /// Look-back: 3h (default), 90m, 2d; at most 14d.
+        #[arg(long)]
+        window: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Print the tool's structured result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Plan a change (no side effect); prints the sealed plan.
     Plan {
         /// Application name.
@@ -342,6 +384,9 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Doctor { json } => crate::doctor::run(cli, &config, *json),
         Command::Apps { .. }
         | Command::Logs { .. }
+        | Command::Metrics { .. }
+        | Command::Alarms { .. }
+        | Command::Diagnose { .. }
         | Command::Plan { .. }
         | Command::Apply { .. }
         | Command::Audit { .. } => crate::aws_cli::run(cli, &config),

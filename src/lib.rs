@@ -12,7 +12,7 @@
 //! - [`route`]: which references answer a question.
 //! - [`api`]: the tools' inputs and outputs (the contract).
 //! - [`app`]: [`App`], the one API that both front doors call.
-//! - [`mcp`]: the rmcp server over stdio; [`render`]: text renderings.
+//! - [`mcp`]: the rmcp server over stdio; [`render`]: text renderings; [`view`]: views of live signals.
 //! - [`eval`]: routing and retrieval metrics over a question set.
 //! - [`workflow`]: read receipts, the session's reads, and the gates changes must pass.
 //! - [`config`]: where references and the index come from.
@@ -31,6 +31,7 @@ pub mod mcp;
 pub mod render;
 pub mod route;
 pub mod sandbox;
+pub mod view;
 pub mod workflow;
 
 pub use app::App;

@@ -94,7 +94,7 @@ async fn rmcp_client_lists_and_calls_tools_over_http_with_a_token() {
     );
     let client = ().serve(transport).await.unwrap();
     let tools = client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 11);
+    assert_eq!(tools.len(), 14);
     let r = client
         .call_tool(
             CallToolRequestParams::new("msf_route").with_arguments(

@@ -457,6 +457,7 @@ pub(crate) fn mocked(rules: &[&Rule]) -> AwsSettings {
         test_hooks: Some(TestHooks {
             http_client: create_mock_http_client(),
             msf_interceptors: vec![shared.clone()],
+            cloudwatch_interceptors: vec![shared.clone()],
             sts_interceptors: vec![shared],
         }),
     }

@@ -66,6 +66,9 @@ async fn spawned_binary_lists_and_calls_every_tool() {
             "msf_plan_change",
             "msf_apply_change",
             "msf_audit_log",
+            "msf_metrics",
+            "msf_alarms",
+            "msf_diagnose",
         ]
     );
     let calls = [
@@ -170,7 +173,7 @@ async fn malformed_lines_do_not_stop_the_server() {
         .await
         .unwrap();
     let list = response(&mut lines, 3).await;
-    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 11);
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 14);
     drop(stdin);
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await

@@ -10,6 +10,7 @@ mod mcp;
 mod provenance;
 mod references;
 mod sandbox;
+mod signals;
 mod stdio;
 mod util;
 mod workflow;

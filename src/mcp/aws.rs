@@ -134,10 +134,13 @@ pub fn tools() -> Vec<Tool> {
             (true, false, true, false),
         ),
     ]
+    .into_iter()
+    .chain(super::signals::tools())
+    .collect()
 }
 
 /// Fences untrusted text so the model reads it as data.
-fn fenced(label: &str, body: &str) -> String {
+pub(super) fn fenced(label: &str, body: &str) -> String {
     format!(
         "<untrusted-data source=\"{label}\">\n{}\n</untrusted-data>",
         body.replace("</untrusted-data>", "</untrusted_data>")
@@ -406,7 +409,7 @@ pub async fn call(
                 Err(e) => reply::fail(e),
             }
         }
-        _ => return None,
+        _ => return super::signals::call(sandbox, name, args).await,
     };
     Some(result.map(CallToolResponse::from))
 }

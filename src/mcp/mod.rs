@@ -13,6 +13,7 @@ mod prompts;
 mod reply;
 mod resources;
 mod schema;
+pub mod signals;
 mod skills;
 pub mod tools;
 

@@ -182,6 +182,7 @@ fn restart_loop(application: Option<&str>, symptom: Option<&str>) -> String {
     format!(
         "Diagnose the restart loop of {app} on Amazon Managed Service for Apache Flink.\n{symptom}\n\
 Read first-fault-isolation.md with msf_read before anything else; then:\n\
+0. When the AWS tools are available, call msf_diagnose with symptom `restarts`: it reads the restart metrics under the runtime's names, the first-fault log lines and the findings' references. Use its evidence below, and msf_metrics (preset `health`, a longer window) to see where the loop began.\n\
 1. Find the onset: when fullRestarts (numRestarts on Flink 2.2+) in namespace AWS/KinesisAnalytics went from 0 to above 0.\n\
 2. Find the last completed checkpoint before the onset, then the first task failure after it (attempt #0) and its throwableInformation.\n\
 3. Separate the trigger from loop sustainers (for example the Kinesis FLIP-27 source's `Partial recovery is not supported`): never report a sustainer as the root cause.\n\
@@ -199,7 +200,7 @@ fn scale_review(application: Option<&str>, runtime: Option<&str>) -> String {
         "Review the scaling of {app}{runtime} on Amazon Managed Service for Apache Flink.\n\n\
 Read scaling-decisions.md and resource-optimization.md with msf_read first; any change to Parallelism, ParallelismPerKPU or autoscaling is refused until both are read.\n\
 1. Gather the current Parallelism, ParallelismPerKPU, autoscaling setting and KPUs (Parallelism / ParallelismPerKPU rounded up, plus one orchestration KPU).\n\
-2. Look at containerCPUUtilization, heapMemoryUtilization, backPressuredTimeMsPerSecond and busyTimeMsPerSecond per operator, and source lag (millisBehindLatest or records lag).\n\
+2. Look at containerCPUUtilization, heapMemoryUtilization, backPressuredTimeMsPerSecond and busyTimeMsPerSecond per operator, and source lag (millisBehindLatest or records lag): with the AWS tools, msf_diagnose (symptom `slow`) and msf_metrics (presets `resources`, `lag`, `backpressure`, `kpus`) read them for you; say which it could not read and why.\n\
 3. Decide: scale out, scale in, change ParallelismPerKPU, fix a bottleneck operator or skew instead, or leave it. Note that a change restarts the job from a snapshot.\n\
 4. Give the expected KPU and monthly cost change (pricing-calculator.md) and the exact UpdateApplication request."
     )
@@ -242,6 +243,13 @@ mod tests {
         let r = get("scale-review", None).unwrap();
         let text = serde_json::to_string(&r.messages).unwrap();
         assert!(text.contains("scaling-decisions.md") && text.contains("resource-optimization.md"));
+        assert!(text.contains("msf_diagnose") && text.contains("msf_metrics"));
+        let r = get("troubleshoot-restart-loop", None).unwrap();
+        assert!(
+            serde_json::to_string(&r.messages)
+                .unwrap()
+                .contains("msf_diagnose with symptom `restarts`")
+        );
     }
 
     #[test]

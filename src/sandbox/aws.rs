@@ -36,6 +36,8 @@ pub struct TestHooks {
     pub msf_interceptors: Vec<SharedInterceptor>,
     /// Added to the STS client that assumes the MFA-backed apply role.
     pub sts_interceptors: Vec<SharedInterceptor>,
+    /// Added to the CloudWatch (metrics and alarms) client.
+    pub cloudwatch_interceptors: Vec<SharedInterceptor>,
 }
 
 impl AwsSettings {
@@ -104,6 +106,17 @@ pub fn msf_client(
         }
     }
     aws_sdk_kinesisanalyticsv2::Client::from_conf(builder.build())
+}
+
+/// The CloudWatch client for `config`, with the test interceptors when set.
+pub fn cloudwatch_client(settings: &AwsSettings, config: &SdkConfig) -> aws_sdk_cloudwatch::Client {
+    let mut builder = aws_sdk_cloudwatch::config::Builder::from(config);
+    if let Some(hooks) = &settings.test_hooks {
+        for i in &hooks.cloudwatch_interceptors {
+            builder.push_interceptor(i.clone());
+        }
+    }
+    aws_sdk_cloudwatch::Client::from_conf(builder.build())
 }
 
 /// `config` with the credentials of `role_arn`, assumed with the person's

@@ -123,7 +123,14 @@ where
         ),
         _ if code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation" => (
             Kind::AccessDenied,
-            format!("access denied: the caller lacks IAM permission `{action}` (IAM uses the `kinesisanalytics:` prefix even for the v2 API); {message}"),
+            format!(
+                "access denied: the caller lacks IAM permission `{action}`{}; {message}",
+                if action.starts_with("kinesisanalytics:") {
+                    " (IAM uses the `kinesisanalytics:` prefix even for the v2 API)"
+                } else {
+                    ""
+                }
+            ),
         ),
         _ if code == "ResourceNotFoundException" => (Kind::NotFound, format!("not found: {message}")),
         _ if code == "ResourceInUseException" || code == "ConcurrentModificationException" || code == "InvalidApplicationConfigurationException" => (

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod policy;
 pub mod prices;
 mod reads;
+pub mod signals;
 mod sink;
 pub mod types;
 
