@@ -25,6 +25,10 @@ pub struct BodyLimits {
 #[derive(Debug, Clone, Copy)]
 pub struct CarriesRequest;
 
+/// Set on a request whose body is `initialize` (which may open a session).
+#[derive(Debug, Clone, Copy)]
+pub struct Initialize;
+
 #[derive(serde::Deserialize)]
 struct Probe {
     id: Option<serde::de::IgnoredAny>,
@@ -66,9 +70,12 @@ pub async fn limit(
         id: Some(_),
         method: Some(method),
     }) = serde_json::from_slice::<Probe>(&bytes)
-        && method != "initialize"
     {
-        parts.extensions.insert(CarriesRequest);
+        if method == "initialize" {
+            parts.extensions.insert(Initialize);
+        } else {
+            parts.extensions.insert(CarriesRequest);
+        }
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await

@@ -21,7 +21,7 @@ use rmcp::transport::streamable_http_server::session::{
     SessionManager, local::LocalSessionManager,
 };
 
-use super::body::CarriesRequest;
+use super::body::{CarriesRequest, Initialize};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 
@@ -148,7 +148,8 @@ pub async fn track(
     let method = request.method().clone();
     match (&id, &method) {
         (None, &Method::POST) => {
-            if let Some((status, why)) = sessions.refusal(peer.ip()) {
+            let opens = request.extensions().get::<Initialize>().is_some();
+            if opens && let Some((status, why)) = sessions.refusal(peer.ip()) {
                 return (status, why).into_response();
             }
             let response = next.run(request).await;
