@@ -121,6 +121,159 @@ fn initialize_times(mut make: impl FnMut() -> Command, n: usize) -> Vec<Duration
         .collect()
 }
 
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|l| l.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// One HTTP/1.1 client on a keep-alive connection. Headers and body go out in
+/// two writes, as many clients send them (the case Nagle's algorithm and
+/// delayed ACKs turn into a ~40 ms stall).
+struct HttpClient {
+    addr: String,
+    write: std::net::TcpStream,
+    read: BufReader<std::net::TcpStream>,
+    session: Option<String>,
+}
+
+impl HttpClient {
+    fn connect(addr: &str) -> HttpClient {
+        let s = std::net::TcpStream::connect(addr).unwrap();
+        HttpClient {
+            addr: addr.to_string(),
+            write: s.try_clone().unwrap(),
+            read: BufReader::new(s),
+            session: None,
+        }
+    }
+
+    /// POSTs one message to /mcp; returns the status and body.
+    fn post(&mut self, body: &Value) -> (u16, String) {
+        let body = body.to_string();
+        let session = self
+            .session
+            .as_ref()
+            .map(|s| format!("Mcp-Session-Id: {s}\r\n"))
+            .unwrap_or_default();
+        write!(
+            self.write,
+            "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n{session}Content-Length: {}\r\n\r\n",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        self.write.write_all(body.as_bytes()).unwrap();
+        let mut status = String::new();
+        self.read.read_line(&mut status).unwrap();
+        let code = status.split_whitespace().nth(1).unwrap().parse().unwrap();
+        let (mut length, mut chunked) = (0usize, false);
+        loop {
+            let mut h = String::new();
+            self.read.read_line(&mut h).unwrap();
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let (k, v) = h.split_once(':').unwrap();
+            let (k, v) = (k.to_ascii_lowercase(), v.trim());
+            match k.as_str() {
+                "content-length" => length = v.parse().unwrap(),
+                "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
+                "mcp-session-id" => self.session = Some(v.to_string()),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if chunked {
+            loop {
+                let mut size = String::new();
+                self.read.read_line(&mut size).unwrap();
+                let size = usize::from_str_radix(size.trim(), 16).unwrap();
+                let mut chunk = vec![0; size + 2];
+                std::io::Read::read_exact(&mut self.read, &mut chunk).unwrap();
+                if size == 0 {
+                    break;
+                }
+                out.extend_from_slice(&chunk[..size]);
+            }
+        } else {
+            out.resize(length, 0);
+            std::io::Read::read_exact(&mut self.read, &mut out).unwrap();
+        }
+        (code, String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+/// Streamable HTTP: 20 clients, each with its own session, calling msf_search.
+fn http_rows() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_msf-mcp"))
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env("RUST_LOG", "msf_mcp=info")
+        .env_remove("MSF_MCP_HTTP_TOKEN")
+        .env(
+            "MSF_MCP_AUDIT_LOG",
+            std::env::temp_dir().join("msf-bench-audit.jsonl"),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("server logs where it listens").unwrap();
+        if let Some(rest) = line.split("local=").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let (clients, per_client) = (20, 500);
+    let t = Instant::now();
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut c = HttpClient::connect(&addr);
+                assert_eq!(c.post(&init()).0, 200);
+                c.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+                (0..per_client)
+                    .map(|i| {
+                        let t = Instant::now();
+                        let (code, body) = c.post(&call(
+                            i,
+                            "msf_search",
+                            json!({"query": "checkpoint interval ParallelismPerKPU", "limit": 8}),
+                        ));
+                        assert!(code == 200 && body.contains("\"result\""), "{code} {body}");
+                        t.elapsed()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let times: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let elapsed = t.elapsed();
+    println!(
+        "| msf_search over HTTP, {clients} clients (n={}) | p50 {}, p99 {}, {:.0} calls/s |",
+        times.len(),
+        fmt(pct(times.clone(), 0.5)),
+        fmt(pct(times.clone(), 0.99)),
+        times.len() as f64 / elapsed.as_secs_f64()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 fn call(id: i64, tool: &str, args: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})
 }
@@ -196,8 +349,10 @@ fn main() {
         p.rss_kb() as f64 / 1024.0
     );
 
-    // Pipelined: write all requests, then read all answers.
-    let n = 5_000;
+    // Pipelined: write all requests, then read all answers (the server reads
+    // on only while fewer than 64 are in flight, so memory stays flat).
+    let pid = p.child.id();
+    let n = 20_000;
     let t = Instant::now();
     let writer_input: Vec<String> = (0..n)
         .map(|i| {
@@ -226,13 +381,17 @@ fn main() {
         }
     }
     let elapsed = t.elapsed();
+    let peak = peak_rss_kb(pid);
     drop(writer.join().unwrap());
     let _ = p.child.wait();
     println!(
-        "| pipelined msf_search over stdio | {:.0} calls/s ({n} calls in {}) |",
+        "| pipelined msf_search over stdio | {:.0} calls/s ({n} calls in {}), peak RSS {:.1} MB |",
         n as f64 / elapsed.as_secs_f64(),
-        fmt(elapsed)
+        fmt(elapsed),
+        peak as f64 / 1024.0
     );
+
+    http_rows();
 
     // In process.
     let config = KnowledgeConfig {

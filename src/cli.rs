@@ -58,9 +58,12 @@ pub enum Command {
         /// Allow a non-loopback --http address (requires MSF_MCP_HTTP_TOKEN).
         #[arg(long, requires = "http")]
         allow_remote: bool,
-        /// Browser origin allowed to call /mcp (repeatable), e.g. http://localhost:*.
+        /// Browser origin allowed to call /mcp besides loopback ones (repeatable), e.g. https://app.example.com.
         #[arg(long = "allowed-origin", requires = "http")]
         allowed_origins: Vec<String>,
+        /// Caps and timeouts of the HTTP front door.
+        #[command(flatten)]
+        limits: crate::http::HttpLimits,
     },
     /// Which references answer a question (msf_route). Use `-` to read the question from stdin.
     Route {

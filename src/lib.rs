@@ -13,6 +13,8 @@
 //! - [`api`]: the tools' inputs and outputs (the contract).
 //! - [`app`]: [`App`], the one API that both front doors call.
 //! - [`mcp`]: the rmcp server over stdio; [`render`]: text renderings; [`view`]: views of live signals.
+//! - [`stdio`]: the stdio transport: bounded lines, an error reply for every
+//!   bad line, at most [`stdio::MAX_IN_FLIGHT`] requests in flight.
 //! - [`eval`]: routing and retrieval metrics over a question set.
 //! - [`workflow`]: read receipts, the session's reads, and the gates changes must pass.
 //! - [`config`]: where references and the index come from.
@@ -31,6 +33,7 @@ pub mod mcp;
 pub mod render;
 pub mod route;
 pub mod sandbox;
+pub mod stdio;
 pub mod view;
 pub mod workflow;
 

@@ -86,6 +86,7 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
             http: Some(addr),
             allow_remote,
             allowed_origins,
+            limits,
         } = &cli.command
         {
             let opts = http::HttpOptions {
@@ -94,13 +95,17 @@ fn serve(cli: &Cli) -> anyhow::Result<Outcome> {
                     .filter(|t| !t.is_empty()),
                 allowed_origins: allowed_origins.clone(),
                 allow_remote: *allow_remote,
+                limits: limits.clone(),
             };
             let listener = http::bind(*addr, &opts).await?;
             http::serve(server, listener, opts).await?;
             return Ok(Outcome::Ok);
         }
         let service = server
-            .serve((tokio::io::stdin(), stdout_guard::GuardedStdout::default()))
+            .serve(msf_mcp::stdio::StdioTransport::new(
+                tokio::io::stdin(),
+                stdout_guard::GuardedStdout::default(),
+            ))
             .await
             .context("MCP handshake failed")?;
         service.waiting().await.context("MCP service stopped")?;

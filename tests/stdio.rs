@@ -288,3 +288,173 @@ async fn an_untrustworthy_audit_log_turns_the_aws_tools_off_not_the_server() {
     );
     client.cancel().await.unwrap();
 }
+
+/// Spawns the server with raw pipes and nothing sent yet.
+fn spawn_bare() -> (tokio::process::Child, tokio::process::ChildStdin, Lines) {
+    let mut child = command()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, stdin, lines)
+}
+
+fn initialize(id: i64) -> Vec<u8> {
+    format!(
+        "{}\n",
+        json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "0"}}})
+    )
+    .into_bytes()
+}
+
+/// A notification or a response before `initialize` is dropped (rmcp alone
+/// stopped the server with exit code 2); the `initialize` after it is answered.
+#[tokio::test]
+async fn a_notification_or_a_response_before_initialize_is_dropped() {
+    let (mut child, mut stdin, mut lines) = spawn_bare();
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
+        .await
+        .unwrap();
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":{}}\n")
+        .await
+        .unwrap();
+    stdin.write_all(&initialize(1)).await.unwrap();
+    let init = response(&mut lines, 1).await;
+    assert_eq!(init["result"]["serverInfo"]["name"], "msf-mcp", "{init}");
+    drop(stdin);
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+/// The abuse test: every malformed line gets a JSON-RPC error with the
+/// right code and id (a 16 MiB + 1 line included), and the server still serves.
+#[tokio::test]
+async fn every_malformed_line_is_answered_with_the_right_code_and_id() {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let (mut child, mut stdin, mut lines) = spawn_bare();
+        stdin.write_all(&initialize(0)).await.unwrap();
+        response(&mut lines, 0).await;
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let oversized = vec![b'x'; msf_mcp::stdio::MAX_LINE_BYTES + 1];
+        // (line, expected code, expected id)
+        let cases: Vec<(Vec<u8>, i64, Value)> = vec![
+            (br#"{"jsonrpc":"2.0","id":1,"method":"ping"}{"jsonrpc":"2.0","id":2,"method":"ping"}"#.to_vec(), -32700, Value::Null),
+            (br#"{"jsonrpc":"2.0","id":1e999,"method":"ping"}"#.to_vec(), -32700, Value::Null),
+            (deep.into_bytes(), -32700, Value::Null),
+            (b"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"\xff\xfe\"}".to_vec(), -32700, Value::Null),
+            (b"{this is not json".to_vec(), -32700, Value::Null),
+            (oversized, -32700, Value::Null),
+            (b"[1, 2, 3]".to_vec(), -32600, Value::Null),
+            (br#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#.to_vec(), -32600, Value::Null),
+            (br#"{"jsonrpc":"1.0","id":4,"method":"ping"}"#.to_vec(), -32600, json!(4)),
+            (br#"{"jsonrpc":"2.0","id":"five","method":7}"#.to_vec(), -32600, json!("five")),
+            (br#"{"jsonrpc":"2.0","id":6}"#.to_vec(), -32600, json!(6)),
+            (br#"{"jsonrpc":"2.0","id":7,"method":"resources/read","params":{"uri":5}}"#.to_vec(), -32602, json!(7)),
+            (br#"{"jsonrpc":"2.0","id":8,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"x"}}}"#.to_vec(), -32602, json!(8)),
+            (br#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"arguments":{}}}"#.to_vec(), -32602, json!(9)),
+        ];
+        let expected: Vec<(i64, Value)> = cases.iter().map(|(_, c, id)| (*c, id.clone())).collect();
+        let writer = tokio::spawn(async move {
+            for (line, _, _) in cases {
+                stdin.write_all(&line).await.unwrap();
+                stdin.write_all(b"\n").await.unwrap();
+            }
+            stdin
+                .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":\"end\",\"method\":\"tools/list\"}\n")
+                .await
+                .unwrap();
+            stdin
+        });
+        let mut got = Vec::new();
+        let end = loop {
+            let line = lines.next_line().await.unwrap().expect("stdout open");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            if v["id"] == "end" {
+                break v;
+            }
+            assert!(v.as_object().unwrap().contains_key("id"), "{v}");
+            got.push((v["error"]["code"].as_i64().unwrap_or(0), v["id"].clone()));
+        };
+        assert_eq!(got, expected, "one reply per malformed line, in order");
+        assert_eq!(end["result"]["tools"].as_array().unwrap().len(), 14);
+        drop(writer.await.unwrap());
+        assert!(child.wait().await.unwrap().success());
+    })
+    .await
+    .expect("the abuse test finished within a minute");
+}
+
+/// Peak resident memory of a process, in kB.
+fn peak_rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+/// How many `msf_search` calls the backpressure test pipelines (the debug build
+/// answers a few hundred per second; the report gives the release figure for 20,000).
+const PIPELINED: i64 = 3_000;
+/// Peak RSS allowed while they are pipelined (without backpressure the peak grows
+/// with the number queued: ~1 GB for 20,000 in release).
+const PIPELINED_PEAK_RSS_KB: u64 = 150 * 1024;
+
+/// Thousands of pipelined calls: every one answered, and memory stays bounded
+/// because the server stops reading while 64 are in flight.
+#[tokio::test]
+async fn pipelined_calls_are_all_answered_within_a_memory_bound() {
+    tokio::time::timeout(Duration::from_secs(60), async {
+        let (mut child, mut stdin, mut lines) = spawn_bare();
+        stdin.write_all(&initialize(0)).await.unwrap();
+        response(&mut lines, 0).await;
+        let pid = child.id().unwrap();
+        let writer = tokio::spawn(async move {
+            let mut batch = Vec::new();
+            for id in 1..=PIPELINED {
+                batch.extend_from_slice(
+                    format!(
+                        "{}\n",
+                        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                            "name": "msf_search", "arguments": {"query": "checkpoint interval"}}})
+                    )
+                    .as_bytes(),
+                );
+                if id % 500 == 0 {
+                    stdin.write_all(&batch).await.unwrap();
+                    batch.clear();
+                }
+            }
+            stdin.write_all(&batch).await.unwrap();
+            stdin
+        });
+        let mut answered = std::collections::HashSet::new();
+        while answered.len() < PIPELINED as usize {
+            let line = lines.next_line().await.unwrap().expect("stdout open");
+            let v: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["result"]["isError"], false, "{v}");
+            answered.insert(v["id"].as_i64().unwrap());
+        }
+        let peak = peak_rss_kb(pid);
+        assert!(
+            peak < PIPELINED_PEAK_RSS_KB,
+            "peak RSS {peak} kB under {PIPELINED} pipelined calls"
+        );
+        drop(writer.await.unwrap());
+        assert!(child.wait().await.unwrap().success());
+    })
+    .await
+    .expect("the pipelining test finished within a minute");
+}
