@@ -31,6 +31,7 @@ pub mod mcp;
 pub mod render;
 pub mod route;
 pub mod sandbox;
+pub mod term;
 pub mod view;
 pub mod workflow;
 
