@@ -11,7 +11,6 @@ use serde::Serialize;
 use msf_mcp::{
     App,
     config::KnowledgeConfig,
-    render,
     sandbox::{
         Consent, Preset,
         args::*,
@@ -19,7 +18,7 @@ use msf_mcp::{
         plan::Change,
         signals::types::{AlarmsArgs, DiagnoseArgs, MetricsArgs},
     },
-    view,
+    term, view,
 };
 
 use crate::cli::{AppsCommand, AuditCommand, Cli, Command, LogsCommand, Outcome};
@@ -63,7 +62,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 cursor: None,
             };
             let out = runtime.block_on(sandbox.list_applications(&a))?;
-            print(*json, &out, render::app_list)
+            print(*json, &out, term::app_table)
         }
         Command::Apps {
             command:
@@ -87,9 +86,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 profile: aws.profile.clone(),
             };
             let out = runtime.block_on(sandbox.describe_application(&a))?;
-            print(*json, &out, |o| {
-                serde_json::to_string_pretty(o).unwrap_or_default()
-            })
+            print(*json, &out, term::app_summary)
         }
         Command::Logs {
             command:
@@ -106,10 +103,11 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 },
         } => {
             let preset = match preset {
-                Some(p) => Some(
-                    serde_json::from_value::<Preset>(serde_json::Value::String(p.clone()))
-                        .with_context(|| format!("unknown preset `{p}`"))?,
-                ),
+                Some(p) => Some(named::<Preset>(
+                    p,
+                    "preset",
+                    "errors, exceptions, first_fault, checkpoint_failures, out_of_memory or backpressure",
+                )?),
                 None => None,
             };
             let a = LogsArgs {
@@ -126,7 +124,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 profile: aws.profile.clone(),
             };
             let out = runtime.block_on(sandbox.logs_query(&a, &no_progress, &never))?;
-            print(*json, &out, render::log_rows)
+            print(*json, &out, term::log_table)
         }
         Command::Metrics {
             application,
@@ -213,13 +211,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
             };
             let out = runtime
                 .block_on(sandbox.plan_change(&a, |action, r| app.check_gate(action, r, None)))?;
-            print(*json, &out, |o| {
-                format!(
-                    "{}\nplan: {}",
-                    serde_json::to_string_pretty(&o.summary).unwrap_or_default(),
-                    o.plan
-                )
-            })
+            print(*json, &out, term::plan)
         }
         Command::Apply { plan, json } => {
             let app = App::load(config)?;
@@ -249,7 +241,7 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
                 limit: Some(*lines),
                 ..AuditArgs::default()
             })?;
-            print(*json, &out, render::audit_records)
+            print(*json, &out, term::audit_table)
         }
         _ => bail!("not an AWS command"),
     }
@@ -286,7 +278,7 @@ fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView, mfa: bool) -> Co
     if !stdin.is_terminal() {
         return Consent::Unavailable;
     }
-    eprintln!("{}", serde_json::to_string_pretty(view).unwrap_or_default());
+    eprintln!("{}", term::plan_view(view));
     eprint!(
         "This asks you, the person at this terminal, to confirm; if an assistant started this command, stop it here. Type the application name `{}` to apply this change: ",
         view.application

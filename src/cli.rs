@@ -31,20 +31,24 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Where the knowledge comes from.
+/// Help heading of the options every subcommand takes.
+const GLOBAL: &str = "Global options";
+
+/// Where the knowledge comes from, and the policy file: options every
+/// subcommand takes, listed under their own heading in each help.
 #[derive(Debug, Args)]
 pub struct Source {
     /// Folder of markdown references that replaces the embedded corpus.
-    #[arg(long, global = true, env = "MSF_MCP_REFERENCES", value_name = "DIR")]
+    #[arg(long, global = true, env = "MSF_MCP_REFERENCES", value_name = "DIR", help_heading = GLOBAL)]
     pub references: Option<PathBuf>,
     /// Folder for the search index [default: ./index in a checkout, else the user cache folder].
-    #[arg(long, global = true, env = "MSF_MCP_INDEX_DIR", value_name = "DIR")]
+    #[arg(long, global = true, env = "MSF_MCP_INDEX_DIR", value_name = "DIR", help_heading = GLOBAL)]
     pub index_dir: Option<PathBuf>,
     /// Keep the index in memory only.
-    #[arg(long, global = true, conflicts_with = "index_dir")]
+    #[arg(long, global = true, conflicts_with = "index_dir", help_heading = GLOBAL)]
     pub in_memory: bool,
     /// Policy file for the AWS tools (msf-mcp.toml) [default: read-only, nothing may change].
-    #[arg(long, global = true, env = "MSF_MCP_CONFIG", value_name = "FILE")]
+    #[arg(long, global = true, env = "MSF_MCP_CONFIG", value_name = "FILE", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
 }
 
@@ -254,11 +258,11 @@ pub enum Command {
 /// Per-call AWS options (each limited by the policy's allow-lists).
 #[derive(Debug, Args, Clone, Default)]
 pub struct AwsArgs {
-    /// AWS region.
-    #[arg(long)]
+    /// AWS region [default: AWS_REGION or the profile's region].
+    #[arg(long, global = true, help_heading = "AWS options")]
     pub region: Option<String>,
-    /// AWS profile.
-    #[arg(long)]
+    /// AWS profile [default: AWS_PROFILE or the default profile].
+    #[arg(long, global = true, help_heading = "AWS options")]
     pub profile: Option<String>,
 }
 

@@ -24,7 +24,9 @@ pub enum Error {
     #[error("{0}")]
     Audit(String),
     /// An AWS call failed; the message says what to do.
-    #[error("{0}")]
+    // Transparent: the message is the AwsError's own, printed once (with
+    // `{0}` and a source, `{:#}` printed it twice).
+    #[error(transparent)]
     Aws(#[from] crate::sandbox::errors::AwsError),
     /// The references could not be loaded.
     #[error("references: {0}")]

@@ -34,6 +34,7 @@ pub mod render;
 pub mod route;
 pub mod sandbox;
 pub mod stdio;
+pub mod term;
 pub mod view;
 pub mod workflow;
 

@@ -14,8 +14,8 @@ const SPARK: usize = 32;
 /// Formats unix seconds for the reader.
 pub type TimeFmt<'a> = &'a dyn Fn(i64) -> String;
 
-/// Left-aligned columns separated by two spaces.
-fn table(rows: &[Vec<String>]) -> String {
+/// Left-aligned columns separated by two spaces (the last column unpadded).
+pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {

@@ -441,3 +441,51 @@ fn eval_reports_tuning_and_held_out_sets_side_by_side() {
     let cost = v[1]["report"]["overall"]["costs"][0].as_u64().unwrap();
     assert!(cost > 0 && cost < 40_000, "cost {cost}");
 }
+
+/// Every subcommand's help lists the global options under their own heading,
+/// after its own options; the AWS commands list `--region` and `--profile`
+/// under theirs.
+#[test]
+fn global_options_have_their_own_heading_in_every_help() {
+    let help = |args: &[&str]| {
+        let o = isolate(&mut Command::new(bin()))
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    for args in [
+        &["route"][..],
+        &["search"],
+        &["read"],
+        &["serve"],
+        &["doctor"],
+        &["apps", "describe"],
+        &["logs", "query"],
+        &["metrics"],
+        &["audit", "tail"],
+    ] {
+        let text = help(args);
+        let (own, global) = text
+            .split_once("\nGlobal options:\n")
+            .unwrap_or_else(|| panic!("{args:?}: no Global options heading in {text}"));
+        for flag in ["--references", "--index-dir", "--in-memory", "--config"] {
+            assert!(
+                global.contains(flag),
+                "{args:?}: {flag} under Global options"
+            );
+            assert!(
+                !own.contains(flag),
+                "{args:?}: {flag} among its own options"
+            );
+        }
+    }
+    let text = help(&["apps", "list"]);
+    let aws = text.split_once("\nAWS options:\n").map(|(_, a)| a);
+    assert!(
+        aws.is_some_and(|a| a.contains("--region") && a.contains("--profile")),
+        "{text}"
+    );
+}

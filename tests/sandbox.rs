@@ -1406,12 +1406,39 @@ fn cli_twins_reach_moto_through_aws_endpoint_url() {
         );
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
-    assert!(run(&["apps", "list"]).contains("cli-moto\t"));
+    let list = run(&["apps", "list"]);
+    assert!(
+        list.lines().next().unwrap().starts_with("name ")
+            && list.lines().any(|l| l.starts_with("cli-moto  ")),
+        "an aligned table with a header: {list}"
+    );
     let v: serde_json::Value =
         serde_json::from_str(&run(&["apps", "describe", "cli-moto", "--json"])).unwrap();
     assert_eq!(v["kpus"]["total"], 4);
     assert_eq!(v["property_groups"]["app"]["db.password"], "<redacted>");
-    let logs = run(&[
+    // Without --json: a summary block a person reads at a glance.
+    let summary = run(&["apps", "describe", "cli-moto"]);
+    for label in [
+        "Application:  cli-moto",
+        "Status:",
+        "Runtime:      FLINK-1_20",
+        "Parallelism:  6 in effect",
+        "KPUs:         4 (3 compute + 1 orchestration)",
+        "Cost:         ≈ $",
+        "at us-east-1 prices",
+        "Checkpoints:  on, every 1 min",
+        "Snapshots:    on",
+        "Logging:      /aws/kinesis-analytics/cli-moto",
+        "VPC:          none",
+        "Properties:   app: db.password=<redacted>",
+    ] {
+        assert!(summary.contains(label), "{label:?} in {summary}");
+    }
+    assert!(
+        !summary.contains('{') && !summary.contains("hunter2"),
+        "{summary}"
+    );
+    let query = [
         "logs",
         "query",
         "--application",
@@ -1420,8 +1447,25 @@ fn cli_twins_reach_moto_through_aws_endpoint_url() {
         "errors",
         "--start",
         "-1h",
-    ]);
+    ];
+    let logs = run(&query);
     assert!(logs.contains("OutOfMemoryError"), "{logs}");
+    // Rows start with a local ISO time with its zone offset, under a header;
+    // no epoch milliseconds anywhere.
+    let iso =
+        regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}  ").unwrap();
+    let lines: Vec<&str> = logs.lines().collect();
+    assert!(lines[1].starts_with("time "), "{logs}");
+    assert!(lines[2..].iter().all(|l| iso.is_match(l)), "{logs}");
+    assert!(
+        !regex::Regex::new(r"\b\d{13}\b").unwrap().is_match(&logs),
+        "{logs}"
+    );
+    // --json is the tool's result, unchanged: epoch or ISO as the service sent it.
+    let json_args: Vec<&str> = query.iter().copied().chain(["--json"]).collect();
+    let v: serde_json::Value = serde_json::from_str(&run(&json_args)).unwrap();
+    assert_eq!(v["log_group"], "/aws/kinesis-analytics/cli-moto");
+    assert!(v["rows"][0]["fields"]["@timestamp"].is_string(), "{v}");
     let tail = run(&["audit", "tail", "--json"]);
     let records: serde_json::Value = serde_json::from_str(&tail).unwrap();
     assert!(records["records"].as_array().unwrap().len() >= 6);

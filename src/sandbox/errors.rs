@@ -132,7 +132,7 @@ where
                 }
             ),
         ),
-        _ if code == "ResourceNotFoundException" => (Kind::NotFound, format!("not found: {message}")),
+        _ if code == "ResourceNotFoundException" => (Kind::NotFound, format!("not found: {message}: check the name and the region (`msf-mcp apps list` or msf_list_applications lists the applications)")),
         _ if code == "ResourceInUseException" || code == "ConcurrentModificationException" || code == "InvalidApplicationConfigurationException" => (
             Kind::InvalidState,
             format!("the application's state does not allow this now ({code}): {message}; describe it and retry when its status allows"),

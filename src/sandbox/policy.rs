@@ -377,7 +377,7 @@ impl Policy {
                 crate::corpus::preview(r, 64)
             )),
             Some(r) if !self.regions.iter().any(|x| x == r) => Err(format!(
-                "policy: region `{r}` is not in allow.regions ({}); omit `region` to use the default",
+                "policy: region `{r}` is not in allow.regions ({}): pass one of those, or omit `region` (--region on the command line) to use the default region",
                 if self.regions.is_empty() {
                     "none configured".to_string()
                 } else {
