@@ -134,8 +134,11 @@ fn peak_rss_kb(pid: u32) -> u64 {
 }
 
 /// One HTTP/1.1 client on a keep-alive connection. Headers and body go out in
-/// two writes, as many clients send them (the case Nagle's algorithm and
-/// delayed ACKs turn into a ~40 ms stall).
+/// two writes, as many clients send them; like hyper, reqwest and Node's http,
+/// the client sets TCP_NODELAY on its own socket (without it, the client's
+/// Nagle holds the body until the server's delayed ACK: a stall no server can
+/// remove). The server's own TCP_NODELAY is what removes the stall on its
+/// side (response head and body in separate writes).
 struct HttpClient {
     addr: String,
     write: std::net::TcpStream,
@@ -146,6 +149,7 @@ struct HttpClient {
 impl HttpClient {
     fn connect(addr: &str) -> HttpClient {
         let s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_nodelay(true).unwrap();
         HttpClient {
             addr: addr.to_string(),
             write: s.try_clone().unwrap(),
