@@ -132,7 +132,6 @@ impl App {
         }
         let mut hits = Vec::with_capacity(found.len());
         for h in found {
-            let runtimes = route::section_runtimes(&self.corpus, &h);
             let Some(doc) = self.corpus.docs().get(h.doc) else {
                 continue;
             };
@@ -140,6 +139,7 @@ impl App {
                 continue;
             };
             let full = without_sources(doc.section_text(section));
+            let runtimes = crate::corpus::runtime::mentioned(&full);
             let (text, truncated) = cut(&full, HIT_TEXT_CHARS);
             hits.push(Hit {
                 reference: doc.name.clone(),
