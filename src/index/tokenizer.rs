@@ -16,7 +16,7 @@ use tantivy::tokenizer::{
 pub const ANALYZER: &str = "msf";
 
 /// Bumped whenever tokens change, so persisted indexes are rebuilt.
-pub const TOKENIZER_VERSION: u32 = 2;
+pub const TOKENIZER_VERSION: u32 = 3;
 
 /// Tokens longer than this many bytes (base64, hashes) are dropped.
 const MAX_TOKEN_BYTES: usize = 64;
@@ -178,11 +178,24 @@ fn chunk(text: &str, start: usize, end: usize, position: &mut usize, out: &mut V
     let parts = parts(whole);
     if parts.len() > 1 {
         push(out, text, start, end, *position);
+        // The digits of a compound (`1_20` of `FLINK-1_20`, `5.0.0` of
+        // `5.0.0-1.20`) count as one version, written with dots, not as
+        // the bare numbers `1` and `20` that every version table repeats.
     }
-    for (ps, pe) in parts {
+    let versions = if parts.len() > 1 {
+        versions(whole, &parts)
+    } else {
+        Vec::new()
+    };
+    for (version, _) in &versions {
+        if *version != whole.to_lowercase() {
+            push_owned(out, start, end, *position, version.clone());
+        }
+    }
+    for (k, (ps, pe)) in parts.into_iter().enumerate() {
         let (s, e) = (start + ps, start + pe);
         let word = text.get(s..e).unwrap_or_default();
-        if parts_is_stop(word) {
+        if parts_is_stop(word) || versions.iter().any(|(_, ks)| ks.contains(&k)) {
             continue;
         }
         push(out, text, s, e, *position);
@@ -197,6 +210,47 @@ fn chunk(text: &str, start: usize, end: usize, position: &mut usize, out: &mut V
         }
         *position += 1;
     }
+}
+
+fn is_digits(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Runs of two or more digit parts joined by `.` or `_` (a leading `v`
+/// allowed: `v5.0.0`), each as (`a.b.c`, the indices of its parts).
+fn versions(whole: &str, parts: &[(usize, usize)]) -> Vec<(String, Vec<usize>)> {
+    let mut out = Vec::new();
+    let mut run: Vec<(usize, &str)> = Vec::new();
+    let flush = |run: &mut Vec<(usize, &str)>, out: &mut Vec<(String, Vec<usize>)>| {
+        if run.len() > 1 {
+            let text: Vec<&str> = run.iter().map(|&(_, w)| w).collect();
+            out.push((text.join("."), run.iter().map(|&(k, _)| k).collect()));
+        }
+        run.clear();
+    };
+    let mut last_end: Option<usize> = None;
+    for (k, &(ps, pe)) in parts.iter().enumerate() {
+        let word = whole.get(ps..pe).unwrap_or_default();
+        let joined = last_end
+            .and_then(|le| whole.get(le..ps))
+            .is_some_and(|sep| sep == "." || sep == "_");
+        let digits = word
+            .strip_prefix(['v', 'V'])
+            .filter(|_| run.is_empty())
+            .unwrap_or(word);
+        if !is_digits(digits) {
+            flush(&mut run, &mut out);
+        } else {
+            if !joined {
+                flush(&mut run, &mut out);
+            }
+            let digits = if run.is_empty() { digits } else { word };
+            run.push((k, digits));
+        }
+        last_end = Some(pe);
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 fn parts_is_stop(word: &str) -> bool {
@@ -238,6 +292,19 @@ fn parts(word: &str) -> Vec<(usize, usize)> {
         out.push((s, word.len()));
     }
     out
+}
+
+fn push_owned(out: &mut Vec<Token>, from: usize, to: usize, position: usize, text: String) {
+    if text.len() > MAX_TOKEN_BYTES {
+        return;
+    }
+    out.push(Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text,
+        position_length: 1,
+    });
 }
 
 fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
@@ -295,7 +362,7 @@ mod tests {
             "SHARD_GETRECORDS_MAX",
             &["shard_getrecords_max", "shard", "getrecord", "max"],
         );
-        has("FLINK-1_20", &["flink-1_20", "flink", "1", "20"]);
+        has("FLINK-1_20", &["flink-1_20", "flink", "1.20"]);
     }
 
     #[test]
