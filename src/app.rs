@@ -119,8 +119,11 @@ impl App {
         let filter = doc.and_then(|d| self.corpus.position(&d.name));
         let terms = Terms::new(query);
         let runtime = route::resolve_runtime(&self.corpus, args.runtime.as_deref(), query)?;
-        // With a runtime, a wider pool is rescored so that sections naming it can rise.
-        let pool = if runtime.is_some() {
+        // Across the corpus, or with a runtime, a wider pool is rescored so
+        // that sections of the references the question points to, or naming
+        // its runtime, can rise.
+        let across = filter.is_none();
+        let pool = if runtime.is_some() || across {
             (limit * 3).max(RUNTIME_POOL)
         } else {
             limit
@@ -128,8 +131,18 @@ impl App {
         let (mut found, total) = self.index.search_sections(&terms, filter, pool)?;
         if let Some(r) = &runtime {
             route::prefer_runtime(&self.corpus, &mut found, r);
-            found.truncate(limit);
         }
+        if across {
+            let scores = route::reference_scores(
+                &self.corpus,
+                &self.index,
+                &self.table,
+                query,
+                runtime.as_deref(),
+            )?;
+            route::prefer_routed(&mut found, &scores);
+        }
+        found.truncate(limit);
         let mut hits = Vec::with_capacity(found.len());
         for h in found {
             let Some(doc) = self.corpus.docs().get(h.doc) else {
