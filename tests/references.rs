@@ -233,12 +233,17 @@ fn held_out(name: &str) -> Vec<eval::Question> {
         .questions
 }
 
-/// The held-out sets are well formed; their scores are reported by `eval`,
-/// never asserted, so that nobody tunes for them.
+/// The held-out sets are well formed. Their scores are reported by `eval`;
+/// only floors are asserted (`held_out_sets_keep_their_floors`), never
+/// targets, so that nobody tunes for them.
 #[test]
 fn held_out_sets_are_well_formed_and_cover_the_corpus() {
     let corpus = corpus();
-    for (name, min, zh_min) in [("heldout.jsonl", 60, 10), ("field.jsonl", 80, 10)] {
+    for (name, min, zh_min) in [
+        ("heldout.jsonl", 60, 10),
+        ("field.jsonl", 80, 10),
+        ("field2.jsonl", 40, 8),
+    ] {
         let qs = held_out(name);
         assert!(qs.len() >= min, "{name}: {} questions", qs.len());
         let ids: BTreeSet<&str> = qs.iter().map(|q| q.id.as_str()).collect();
@@ -272,7 +277,10 @@ fn held_out_sets_are_well_formed_and_cover_the_corpus() {
         );
     }
     // Every field question says where it was asked.
-    for q in held_out("field.jsonl") {
+    for q in held_out("field.jsonl")
+        .into_iter()
+        .chain(held_out("field2.jsonl"))
+    {
         let src = q.source.as_deref().unwrap_or_default();
         assert!(src.starts_with("https://"), "{}: source `{src}`", q.id);
     }
@@ -479,4 +487,51 @@ fn search_and_route_prefer_the_users_runtime() {
             .to_string();
         assert!(err.contains("FLINK-1_20"), "{bad}: {err}");
     }
+}
+
+/// Floors, not targets: each held-out set keeps the routing and retrieval it
+/// had when this test was written (2026-11-30, one question of slack), so a
+/// change that helps the tuning sets at the held-out sets' expense fails
+/// here; and Chinese questions, pooled over the held-out sets, route their
+/// primary reference into the first 3 at least 92% of the time. Counts are
+/// (questions, route@3, set@5, fact@5) as `msf-mcp eval` reports them.
+#[test]
+fn held_out_sets_keep_their_floors() {
+    let app = real_app();
+    let floors = [
+        ("heldout.jsonl", 60, 54, 52, 53),
+        ("field.jsonl", 84, 76, 73, 76),
+        ("field2.jsonl", 40, 36, 36, 32),
+    ];
+    let (mut zh_n, mut zh_route) = (0, 0);
+    for (name, n, route3, set5, fact5) in floors {
+        let report = eval::run(&app, &held_out(name)).unwrap();
+        let o = &report.overall;
+        let summary = eval::render(&report);
+        assert_eq!(o.n, n, "{name}: questions\n{summary}");
+        assert!(
+            o.route_at3 >= route3,
+            "{name}: route@3 {} < {route3}\n{summary}",
+            o.route_at3
+        );
+        assert!(
+            o.set_at5 >= set5,
+            "{name}: set@5 {} < {set5}\n{summary}",
+            o.set_at5
+        );
+        assert!(
+            o.fact_at5 >= fact5,
+            "{name}: fact@5 {} < {fact5}\n{summary}",
+            o.fact_at5
+        );
+        if let Some(zh) = report.by_lang.get("zh") {
+            zh_n += zh.n;
+            zh_route += zh.route_at3;
+        }
+    }
+    assert!(zh_n >= 30, "{zh_n} Chinese held-out questions");
+    assert!(
+        zh_route * 100 >= zh_n * 92,
+        "Chinese held-out route@3 {zh_route}/{zh_n} < 0.92"
+    );
 }
