@@ -128,19 +128,26 @@ impl App {
         } else {
             limit
         };
-        let (mut found, total) = self.index.search_sections(&terms, filter, pool)?;
-        if let Some(r) = &runtime {
-            route::prefer_runtime(&self.corpus, &mut found, r);
-        }
-        if across {
-            let scores = route::reference_scores(
+        let (mut found, total, scores) = if across {
+            let ranked = route::rank(
                 &self.corpus,
                 &self.index,
                 &self.table,
                 query,
                 runtime.as_deref(),
             )?;
-            route::prefer_routed(&mut found, &scores);
+            let mut found = ranked.sections;
+            found.truncate(pool);
+            (found, ranked.total, Some(ranked.scores))
+        } else {
+            let (found, total) = self.index.search_sections(&terms, filter, pool)?;
+            (found, total, None)
+        };
+        if let Some(r) = &runtime {
+            route::prefer_runtime(&self.corpus, &mut found, r);
+        }
+        if let Some(scores) = &scores {
+            route::prefer_routed(&mut found, scores);
         }
         found.truncate(limit);
         let mut hits = Vec::with_capacity(found.len());

@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// Sections fetched to score references.
-const SECTION_POOL: usize = 80;
+pub const SECTION_POOL: usize = 80;
 /// Weight of the front matter signal.
 const W_FRONT: f32 = 1.0;
 /// Weight of the section signal.
@@ -199,18 +199,19 @@ struct Scoring<'a> {
 }
 
 /// Scores every reference for `question` (see the module documentation).
+/// `raw` is the best [`SECTION_POOL`] sections for `terms`, by BM25.
 fn score<'a>(
     corpus: &Corpus,
     index: &SearchIndex,
     table: &'a RouteTable,
-    question: &str,
+    (question, terms): (&str, Terms),
+    raw: &[SectionHit],
     runtime: Option<&str>,
 ) -> Result<Scoring<'a>> {
-    let terms = Terms::new(question);
     let lower = question.to_lowercase();
     let fired: Vec<&'static rules::Rule> = rules::fired(&lower).collect();
     let front_hits = index.search_references(&terms, corpus.docs().len())?;
-    let (mut section_hits, _) = index.search_sections(&terms, None, SECTION_POOL)?;
+    let mut section_hits = raw.to_vec();
     if let Some(r) = runtime {
         prefer_runtime(corpus, &mut section_hits, r);
     }
@@ -313,23 +314,41 @@ fn score<'a>(
     })
 }
 
-/// Every reference's routing score for `question`, by corpus position
-/// (0 for a reference with no evidence).
-pub fn reference_scores(
+/// What a search across the corpus needs from routing: every reference's
+/// routing score by corpus position (0 without evidence), and the sections
+/// it was drawn from.
+pub struct Ranked {
+    /// Routing score of each reference, by corpus position.
+    pub scores: Vec<f32>,
+    /// The best sections by BM25 alone, best first (at most [`SECTION_POOL`]).
+    pub sections: Vec<SectionHit>,
+    /// How many sections matched at all.
+    pub total: usize,
+}
+
+/// Scores every reference for `question` and keeps the section pool, so that
+/// a search rescoring sections by their reference runs the section query once.
+pub fn rank(
     corpus: &Corpus,
     index: &SearchIndex,
     table: &RouteTable,
     question: &str,
     runtime: Option<&str>,
-) -> Result<Vec<f32>> {
-    let scoring = score(corpus, index, table, question, runtime)?;
-    let mut out = vec![0.0; corpus.docs().len()];
+) -> Result<Ranked> {
+    let terms = Terms::new(question);
+    let (sections, total) = index.search_sections(&terms, None, SECTION_POOL)?;
+    let scoring = score(corpus, index, table, (question, terms), &sections, runtime)?;
+    let mut scores = vec![0.0; corpus.docs().len()];
     for (i, s) in scoring.scored {
-        if let Some(slot) = out.get_mut(i) {
+        if let Some(slot) = scores.get_mut(i) {
             *slot = s;
         }
     }
-    Ok(out)
+    Ok(Ranked {
+        scores,
+        sections,
+        total,
+    })
 }
 
 /// Routes `question` to at most `max_refs` references, best first,
@@ -342,7 +361,9 @@ pub fn route(
     max_refs: usize,
     runtime: Option<&str>,
 ) -> Result<RouteOutput> {
-    let scoring = score(corpus, index, table, question, runtime)?;
+    let terms = Terms::new(question);
+    let (raw, _) = index.search_sections(&terms, None, SECTION_POOL)?;
+    let scoring = score(corpus, index, table, (question, terms), &raw, runtime)?;
     let routes: Vec<Route> = scoring
         .scored
         .iter()
