@@ -129,11 +129,27 @@ pub fn render_sets(reports: &[SetReport]) -> String {
             sc.reached()
         );
     };
-    for r in sorted {
+    for r in &sorted {
         let role = if r.held_out { "held-out" } else { "tuning" };
         row(&mut s, role, &r.name, &r.report.overall);
         for (lang, sc) in &r.report.by_lang {
             row(&mut s, role, &format!("  {lang}"), sc);
+        }
+    }
+    // With several held-out sets, their questions pooled, overall and per language.
+    let held: Vec<&&SetReport> = sorted.iter().filter(|r| r.held_out).collect();
+    if held.len() > 1 {
+        let mut all = Score::default();
+        let mut by_lang: BTreeMap<&str, Score> = BTreeMap::new();
+        for r in &held {
+            all.merge(&r.report.overall);
+            for (lang, sc) in &r.report.by_lang {
+                by_lang.entry(lang.as_str()).or_default().merge(sc);
+            }
+        }
+        row(&mut s, "held-out", "all held-out (pooled)", &all);
+        for (lang, sc) in &by_lang {
+            row(&mut s, "held-out", &format!("  {lang}"), sc);
         }
     }
     let _ = writeln!(
@@ -159,6 +175,15 @@ pub struct Score {
 }
 
 impl Score {
+    /// Adds another score's counts and costs to this one.
+    pub fn merge(&mut self, other: &Score) {
+        self.n += other.n;
+        self.route_at3 += other.route_at3;
+        self.set_at5 += other.set_at5;
+        self.fact_at5 += other.fact_at5;
+        self.costs.extend_from_slice(&other.costs);
+    }
+
     fn add(&mut self, r: &Outcome) {
         self.n += 1;
         self.route_at3 += usize::from(r.route_at3);
@@ -427,5 +452,47 @@ mod tests {
         assert_eq!(score.cost_percentiles(), (300, COST_CAP));
         assert!((score.reached() - 0.8).abs() < 1e-9);
         assert_eq!(Score::default().cost_percentiles(), (0, 0));
+    }
+
+    fn set(name: &str, held_out: bool, lang: &str, n: usize, route: usize) -> SetReport {
+        let score = Score {
+            n,
+            route_at3: route,
+            set_at5: route,
+            fact_at5: route,
+            costs: vec![100; n],
+        };
+        SetReport {
+            name: name.to_string(),
+            held_out,
+            report: Report {
+                overall: score.clone(),
+                by_lang: BTreeMap::from([(lang.to_string(), score)]),
+                by_reference: BTreeMap::new(),
+                misses: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn several_held_out_sets_are_also_reported_pooled_by_language() {
+        let text = render_sets(&[
+            set("tune", false, "en", 10, 10),
+            set("a", true, "zh", 12, 11),
+            set("b", true, "zh", 8, 7),
+        ]);
+        let pooled = text
+            .lines()
+            .skip_while(|l| !l.contains("all held-out (pooled)"))
+            .collect::<Vec<_>>();
+        let first = pooled.first().copied().unwrap_or_default();
+        assert!(first.contains(" 20 ") && first.contains("0.900"), "{text}");
+        let zh = pooled.get(1).copied().unwrap_or_default();
+        assert!(zh.contains("zh") && zh.contains("0.900"), "{text}");
+        let one = render_sets(&[
+            set("tune", false, "en", 10, 10),
+            set("a", true, "zh", 12, 11),
+        ]);
+        assert!(!one.contains("pooled"), "{one}");
     }
 }
