@@ -9,13 +9,17 @@
 //! - answers every line it cannot hand on with a JSON-RPC error ([`inbound`]);
 //! - drops (with a log line on stderr) notifications and responses that come
 //!   before the session starts;
-//! - stops reading stdin while [`MAX_IN_FLIGHT`] requests are unanswered.
+//! - hands on at most [`MAX_IN_FLIGHT`] unanswered requests; requests read
+//!   beyond that wait, in order, up to [`MAX_PARKED`] of them, while stdin is
+//!   still read for answers and cancellations (so requests waiting on an
+//!   elicitation answer never block the answer); with [`MAX_PARKED`] waiting
+//!   too, stdin is not read.
 
 pub mod inbound;
 pub mod lines;
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     io,
     sync::{Arc, Mutex, PoisonError},
 };
@@ -46,6 +50,10 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// waits on its pipe instead of the server buffering them all.
 pub const MAX_IN_FLIGHT: usize = 64;
 
+/// How many requests may wait for a slot (64) while stdin is still read for
+/// the client's answers and cancellations.
+pub const MAX_PARKED: usize = 64;
+
 type Writer<W> = Arc<tokio::sync::Mutex<W>>;
 
 /// Requests handed to rmcp and not yet answered, each holding a permit.
@@ -71,16 +79,17 @@ impl InFlight {
             .contains_key(id)
     }
 
-    /// Waits for a free slot (this is where reading stops), then holds it for `id`.
-    async fn hold(&self, id: RequestId) -> bool {
-        let Ok(permit) = self.permits.clone().acquire_owned().await else {
-            return false;
-        };
+    /// A free slot, if there is one now.
+    fn try_slot(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().try_acquire_owned().ok()
+    }
+
+    /// Holds `permit` until `id` is answered or cancelled.
+    fn hold(&self, id: RequestId, permit: OwnedSemaphorePermit) {
         self.pending
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id, permit);
-        true
     }
 
     fn release(&self, id: &RequestId) {
@@ -114,15 +123,21 @@ impl<W: AsyncWrite + Unpin + Send + 'static> StdioTransport<W> {
         R: AsyncRead + Unpin + Send + 'static,
     {
         let (tx, rx) = mpsc::channel(16);
+        let (lines_tx, lines_rx) = mpsc::channel(16);
         let out = Arc::new(tokio::sync::Mutex::new(write));
         let in_flight = InFlight::new(max_in_flight);
-        let reader = Reader {
-            lines: LineReader::new(read, max_line),
+        tokio::spawn(read_lines(
+            LineReader::new(read, max_line),
             max_line,
+            lines_tx,
+        ));
+        let reader = Reader {
+            lines: lines_rx,
             out: out.clone(),
             in_flight: in_flight.clone(),
             to_rmcp: tx,
             started: false,
+            parked: VecDeque::new(),
         };
         tokio::spawn(reader.run());
         StdioTransport {
@@ -186,96 +201,179 @@ async fn write_line<W: AsyncWrite + Unpin>(out: &Writer<W>, value: &Value) -> io
     out.flush().await
 }
 
-/// The task that reads stdin and decides what rmcp gets.
-struct Reader<R, W> {
-    lines: LineReader<R>,
+/// The task that reads stdin: each line, classified, goes to the [`Reader`];
+/// it waits (and stdin is not read) while the reader's queue is full.
+async fn read_lines<R: AsyncRead + Unpin>(
+    mut lines: LineReader<R>,
     max_line: usize,
+    to_reader: mpsc::Sender<Inbound>,
+) {
+    loop {
+        let line = match lines.next().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read stdin; stopping");
+                break;
+            }
+        };
+        let inbound = match line {
+            Line::Complete(bytes) => classify(&bytes),
+            Line::TooLong { len } => Inbound::Reply(error_reply(
+                None,
+                PARSE_ERROR,
+                &format!(
+                    "a line of {len} bytes is longer than the maximum of {max_line} bytes; it was discarded"
+                ),
+            )),
+        };
+        if to_reader.send(inbound).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// What the reader does next.
+enum Step {
+    /// Handle what stdin brought.
+    Read(Inbound),
+    /// A slot is free for the first waiting request.
+    Slot(OwnedSemaphorePermit),
+    /// stdin is at its end.
+    End,
+    /// The server is going away.
+    Stop,
+}
+
+/// The task that decides what rmcp gets.
+struct Reader<W> {
+    lines: mpsc::Receiver<Inbound>,
     out: Writer<W>,
     in_flight: InFlight,
     to_rmcp: mpsc::Sender<ClientJsonRpcMessage>,
     /// Whether rmcp has left its handshake loop (which stops the server on
     /// anything but a request): set when a request that starts a session is handed on.
     started: bool,
+    /// Requests read while every slot was taken, in the order they came.
+    parked: VecDeque<ClientJsonRpcMessage>,
 }
 
-impl<R, W> Reader<R, W>
-where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
+impl<W: AsyncWrite + Unpin> Reader<W> {
     async fn run(mut self) {
+        let mut at_end = false;
         loop {
-            let line = match self.lines.next().await {
-                Ok(Some(line)) => line,
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot read stdin; stopping");
+            let step = if self.parked.is_empty() {
+                if at_end {
                     break;
                 }
+                match self.lines.recv().await {
+                    Some(inbound) => Step::Read(inbound),
+                    None => Step::End,
+                }
+            } else {
+                let room = !at_end && self.parked.len() < MAX_PARKED;
+                let permits = self.in_flight.permits.clone();
+                tokio::select! {
+                    biased;
+                    permit = permits.acquire_owned() => match permit {
+                        Ok(p) => Step::Slot(p),
+                        Err(_) => Step::Stop,
+                    },
+                    inbound = self.lines.recv(), if room => match inbound {
+                        Some(inbound) => Step::Read(inbound),
+                        None => Step::End,
+                    },
+                }
             };
-            let inbound = match line {
-                Line::Complete(bytes) => classify(&bytes),
-                Line::TooLong { len } => Inbound::Reply(error_reply(
-                    None,
-                    PARSE_ERROR,
-                    &format!(
-                        "a line of {len} bytes is longer than the maximum of {} bytes; it was discarded",
-                        self.max_line
-                    ),
-                )),
-            };
-            let handed_on = match inbound {
-                Inbound::Message(message) => self.hand_on(*message).await,
-                Inbound::Reply(reply) => answer(&self.out, &reply).await,
-                Inbound::Drop(why) => {
+            let go_on = match step {
+                Step::Read(Inbound::Message(message)) => self.take(*message).await,
+                Step::Read(Inbound::Reply(reply)) => answer(&self.out, &reply).await,
+                Step::Read(Inbound::Drop(why)) => {
                     tracing::warn!("dropped a message without an id: {why}");
                     true
                 }
-                Inbound::Blank => true,
+                Step::Read(Inbound::Blank) => true,
+                Step::Slot(permit) => match self.parked.pop_front() {
+                    Some(request) => self.hand_on_request(request, permit).await,
+                    None => true,
+                },
+                Step::End => {
+                    at_end = true;
+                    true
+                }
+                Step::Stop => false,
             };
-            if !handed_on {
+            if !go_on {
                 break;
             }
         }
     }
 
-    /// Hands one message to rmcp; false when rmcp is gone.
-    async fn hand_on(&mut self, message: ClientJsonRpcMessage) -> bool {
+    /// Takes one message from stdin; false when rmcp is gone.
+    async fn take(&mut self, message: ClientJsonRpcMessage) -> bool {
         match &message {
             JsonRpcMessage::Request(request) => {
-                if self.in_flight.contains(&request.id) {
+                let id = &request.id;
+                let waiting = self
+                    .parked
+                    .iter()
+                    .any(|m| matches!(m, JsonRpcMessage::Request(r) if r.id == *id));
+                if waiting || self.in_flight.contains(id) {
                     let reply = error_reply(
-                        Some(&request.id),
+                        Some(id),
                         inbound::INVALID_REQUEST,
-                        &format!(
-                            "id {} is already used by a request in flight; use a new id",
-                            request.id
-                        ),
+                        &format!("id {id} is already used by a request in flight; use a new id"),
                     );
                     return answer(&self.out, &reply).await;
                 }
-                if !self.in_flight.hold(request.id.clone()).await {
-                    return false;
+                let slot = if self.parked.is_empty() {
+                    self.in_flight.try_slot()
+                } else {
+                    None
+                };
+                match slot {
+                    Some(permit) => self.hand_on_request(message, permit).await,
+                    None => {
+                        self.parked.push_back(message);
+                        true
+                    }
                 }
-                self.started |= starts_session(&request.request);
             }
             JsonRpcMessage::Notification(_) if !self.started => {
                 tracing::warn!("dropped a notification sent before initialize");
-                return true;
+                true
             }
             JsonRpcMessage::Response(_) | JsonRpcMessage::Error(_) if !self.started => {
                 tracing::warn!("dropped a response sent before initialize");
-                return true;
+                true
             }
             JsonRpcMessage::Notification(n) => {
-                // rmcp sends no response for a cancelled request: free its slot here.
+                // rmcp sends no response for a cancelled request: free its
+                // slot here, or forget it if it still waits for one.
                 if let ClientNotification::CancelledNotification(c) = &n.notification
                     && let Some(id) = &c.params.request_id
                 {
                     self.in_flight.release(id);
+                    self.parked
+                        .retain(|m| !matches!(m, JsonRpcMessage::Request(r) if r.id == *id));
                 }
+                self.to_rmcp.send(message).await.is_ok()
             }
-            JsonRpcMessage::Response(_) | JsonRpcMessage::Error(_) => {}
+            JsonRpcMessage::Response(_) | JsonRpcMessage::Error(_) => {
+                self.to_rmcp.send(message).await.is_ok()
+            }
+        }
+    }
+
+    /// Hands a request on to rmcp with its slot; false when rmcp is gone.
+    async fn hand_on_request(
+        &mut self,
+        message: ClientJsonRpcMessage,
+        permit: OwnedSemaphorePermit,
+    ) -> bool {
+        if let JsonRpcMessage::Request(request) = &message {
+            self.in_flight.hold(request.id.clone(), permit);
+            self.started |= starts_session(&request.request);
         }
         self.to_rmcp.send(message).await.is_ok()
     }
@@ -294,5 +392,126 @@ fn starts_session(request: &ClientRequest) -> bool {
                     .missing_required_keys(&ProtocolVersion::V_2026_07_28)
                     .is_empty()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use rmcp::{
+        model::{JsonRpcMessage, ServerJsonRpcMessage},
+        transport::Transport,
+    };
+    use serde_json::json;
+    use tokio::io::{AsyncWriteExt, duplex};
+
+    use super::StdioTransport;
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    fn line(v: serde_json::Value) -> Vec<u8> {
+        let mut l = serde_json::to_vec(&v).unwrap();
+        l.push(b'\n');
+        l
+    }
+
+    fn initialize(id: i64) -> serde_json::Value {
+        json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}},
+            "clientInfo": {"name": "t", "version": "0"}}})
+    }
+
+    /// With every slot taken by requests that wait on the client (an
+    /// elicitation), the client's answer is still read and handed on; the
+    /// request read after them waits for a slot and then goes on, in order.
+    #[tokio::test]
+    async fn answers_are_read_while_every_slot_waits() {
+        let (mut client, server_in) = duplex(1 << 16);
+        let (server_out, _client_in) = duplex(1 << 16);
+        let mut t = StdioTransport::with_limits(server_in, server_out, 1 << 20, 1);
+        let mut input = line(initialize(0));
+        input.extend(line(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        ));
+        input.extend(line(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})));
+        input.extend(line(json!({"jsonrpc": "2.0", "id": "e1", "result": {}})));
+        client.write_all(&input).await.unwrap();
+
+        let first = tokio::time::timeout(WAIT, t.receive())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&first, JsonRpcMessage::Request(r) if r.id.to_string() == "0"),
+            "{first:?}"
+        );
+        // The only slot is held by request 0: the answer overtakes 1 and 2.
+        let second = tokio::time::timeout(WAIT, t.receive())
+            .await
+            .expect("the client's answer is read while requests wait for a slot")
+            .unwrap();
+        assert!(matches!(&second, JsonRpcMessage::Response(_)), "{second:?}");
+        // Answering request 0 frees the slot for request 1, then 2.
+        let done: ServerJsonRpcMessage =
+            serde_json::from_value(json!({"jsonrpc": "2.0", "id": 0, "result": {}})).unwrap();
+        t.send(done).await.unwrap();
+        let third = tokio::time::timeout(WAIT, t.receive())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&third, JsonRpcMessage::Request(r) if r.id.to_string() == "1"),
+            "{third:?}"
+        );
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), t.receive())
+                .await
+                .is_err(),
+            "request 2 waits while 1 holds the slot"
+        );
+    }
+
+    /// A cancelled request that still waits for a slot is never handed on.
+    #[tokio::test]
+    async fn a_waiting_request_that_is_cancelled_is_forgotten() {
+        let (mut client, server_in) = duplex(1 << 16);
+        let (server_out, _client_in) = duplex(1 << 16);
+        let mut t = StdioTransport::with_limits(server_in, server_out, 1 << 20, 1);
+        let mut input = line(initialize(0));
+        input.extend(line(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        ));
+        input.extend(line(
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": 1}}),
+        ));
+        input.extend(line(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})));
+        client.write_all(&input).await.unwrap();
+
+        let first = tokio::time::timeout(WAIT, t.receive())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(&first, JsonRpcMessage::Request(r) if r.id.to_string() == "0"));
+        let cancel = tokio::time::timeout(WAIT, t.receive())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&cancel, JsonRpcMessage::Notification(_)),
+            "{cancel:?}"
+        );
+        let done: ServerJsonRpcMessage =
+            serde_json::from_value(json!({"jsonrpc": "2.0", "id": 0, "result": {}})).unwrap();
+        t.send(done).await.unwrap();
+        let next = tokio::time::timeout(WAIT, t.receive())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(&next, JsonRpcMessage::Request(r) if r.id.to_string() == "2"),
+            "{next:?}"
+        );
     }
 }
