@@ -5,6 +5,7 @@ mod audit;
 mod change_path;
 mod cli;
 mod http;
+mod layers;
 mod logging;
 mod mcp;
 mod provenance;

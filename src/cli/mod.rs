@@ -2,6 +2,11 @@
 //! Each command parses, calls [`App`], and prints either the text rendering
 //! or (with `--json`) exactly the tool's structured result.
 
+mod aws;
+mod doctor;
+mod refs;
+mod term;
+
 use std::{
     io::{self, Read, Write},
     path::PathBuf,
@@ -388,7 +393,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     let config = cli.source.config()?;
     match &cli.command {
         Command::Serve { .. } => anyhow::bail!("serve runs in main"),
-        Command::Doctor { json } => crate::doctor::run(cli, &config, *json),
+        Command::Doctor { json } => doctor::run(cli, &config, *json),
         Command::Apps { .. }
         | Command::Logs { .. }
         | Command::Metrics { .. }
@@ -396,7 +401,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         | Command::Diagnose { .. }
         | Command::Plan { .. }
         | Command::Apply { .. }
-        | Command::Audit { .. } => crate::aws_cli::run(cli, &config),
+        | Command::Audit { .. } => aws::run(cli, &config),
         Command::Route {
             question,
             max_refs,
@@ -456,7 +461,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         } => {
             if *check {
                 let corpus = load_corpus(&config)?;
-                return crate::refs_cli::check(
+                return refs::check(
                     &corpus,
                     baseline.as_deref(),
                     write_baseline.as_deref(),
@@ -466,7 +471,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
             let app = load(&config)?;
             print(*json, &app.refs(), render::refs)
         }
-        Command::Facts { json } => crate::refs_cli::show(&load_corpus(&config)?, *json),
+        Command::Facts { json } => refs::show(&load_corpus(&config)?, *json),
         Command::Index { force, json } => index(&config, *force, *json),
         Command::Eval {
             files,

@@ -18,10 +18,11 @@ use msf_mcp::{
         plan::Change,
         signals::types::{AlarmsArgs, DiagnoseArgs, MetricsArgs},
     },
-    term, view,
+    view,
 };
 
-use crate::cli::{AppsCommand, AuditCommand, Cli, Command, LogsCommand, Outcome};
+use super::term;
+use super::{AppsCommand, AuditCommand, Cli, Command, LogsCommand, Outcome};
 
 fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<Outcome> {
     let out = if json {
