@@ -13,10 +13,12 @@
 //!      (bounded lines, an error reply for every bad line, at most
 //!      [`stdio::MAX_IN_FLIGHT`] requests in flight);
 //!    - in the binary (`src/main.rs`): `cli/`, the CLI twin of every tool,
-//!      one file per command family (`aws.rs`: apps, logs, metrics, alarms,
-//!      diagnose, plan, apply, audit; `refs.rs`: `refs --check` and `facts`;
-//!      `doctor.rs`; `term.rs`: what a person reads on a terminal), and
-//!      `http/`, MCP over Streamable HTTP with its limits and sessions;
+//!      one file per command family (`args.rs`: the grammar; `knowledge.rs`:
+//!      route, search, read, refs, facts, index; `aws.rs`: apps, logs, plan,
+//!      apply, audit; `signals.rs`: metrics, alarms, diagnose; `refs.rs`:
+//!      `refs --check` and `facts`; `doctor.rs`; `eval.rs`; `term.rs`: what a
+//!      person reads on a terminal), and `http/`, MCP over Streamable HTTP
+//!      with its limits and sessions;
 //!    - `edge.rs` (binary): what the doors share at start: the policy file,
 //!      the keys, the audit log's place, the sandbox built from them.
 //!

@@ -1,187 +1,15 @@
-//! The diagnosis rules: one table, each rule a pure check over the evidence
-//! (describe, metric series, log lines, operations) that returns a finding
-//! with its values and times, a severity and the `reference#anchor` that
-//! explains it. Thresholds are the references' (AWS's or marked "ours").
+//! The rules' checks: each a pure function of the [`Evidence`] that returns
+//! a finding (severity, what was seen with its values and times, the
+//! evidence lines) or nothing.
 
 use std::collections::BTreeMap;
 
-use super::{
+use super::{Evidence, Verdict};
+use crate::sandbox::signals::{
     summary::{hhmm, increase, num, resets, trend_word},
-    types::{Finding, MetricPreset, Series, Severity, Symptom, Trend},
+    types::{Series, Severity, Trend},
 };
-use crate::sandbox::{logs::Preset, types::Operation};
-
-/// What the rules look at.
-#[derive(Debug, Clone, Default)]
-pub struct Evidence {
-    /// Runtime, e.g. FLINK-1_20.
-    pub runtime: String,
-    /// Application status.
-    pub status: String,
-    /// Checkpoint interval, ms (0 when checkpointing is off).
-    pub checkpoint_interval_ms: i64,
-    /// Whether MSF autoscaling is on.
-    pub autoscaling: bool,
-    /// Series read, any preset.
-    pub series: Vec<Series>,
-    /// Recent operations, newest first, when read.
-    pub operations: Option<Vec<Operation>>,
-}
-
-impl Evidence {
-    /// The series of `metric` that have datapoints.
-    fn of<'a>(&'a self, metric: &'a str) -> impl Iterator<Item = &'a Series> + 'a {
-        self.series
-            .iter()
-            .filter(move |s| s.metric == metric && !s.values.is_empty())
-    }
-
-    /// The first series of the first of `metrics` that has datapoints.
-    fn first(&self, metrics: &[&'static str]) -> Option<&Series> {
-        metrics.iter().find_map(|m| self.of(m).next())
-    }
-}
-
-/// What a check found: severity, title and evidence; `None` when it did not fire.
-pub type Verdict = Option<(Severity, String, Vec<String>)>;
-
-/// One rule of the table.
-pub struct Rule {
-    /// Id, stable.
-    pub id: &'static str,
-    /// Symptoms it explains.
-    pub symptoms: &'static [Symptom],
-    /// Metric presets it reads.
-    pub presets: &'static [MetricPreset],
-    /// Log preset whose lines back a finding, if any.
-    pub logs: Option<Preset>,
-    /// The `reference#anchor` that explains a finding.
-    pub reference: &'static str,
-    /// What to read or do next.
-    pub next: &'static str,
-    /// The check: `Some((severity, title, evidence))` when it fires.
-    pub check: fn(&Evidence) -> Verdict,
-}
-
-impl Rule {
-    /// The finding for `e`, when the rule fires.
-    pub fn run(&self, e: &Evidence) -> Option<Finding> {
-        (self.check)(e).map(|(severity, title, evidence)| Finding {
-            rule: self.id.to_string(),
-            severity,
-            title,
-            evidence,
-            log_lines: Vec::new(),
-            reference: self.reference.to_string(),
-            next: self.next.to_string(),
-        })
-    }
-}
-
-use MetricPreset as P;
-use Symptom as S;
-
-/// Every rule, in the order findings of equal severity are listed.
-pub const RULES: &[Rule] = &[
-    Rule {
-        id: "outage",
-        symptoms: &[S::Restarts],
-        presets: &[P::Health],
-        logs: Some(Preset::FirstFault),
-        reference: "monitoring-and-metrics.md#restart-metrics-uptime-downtime-fullrestarts-numrestarts-and-the-flink-22-changes",
-        next: "first-fault-isolation.md#step-1-when-did-the-restarts-start",
-        check: outage,
-    },
-    Rule {
-        id: "restart_loop",
-        symptoms: &[S::Restarts],
-        presets: &[P::Health],
-        logs: Some(Preset::FirstFault),
-        reference: "monitoring-and-metrics.md#restart-metrics-uptime-downtime-fullrestarts-numrestarts-and-the-flink-22-changes",
-        next: "first-fault-isolation.md#step-3-how-do-i-find-attempt-0-the-first-task-failure",
-        check: restart_loop,
-    },
-    Rule {
-        id: "checkpoint_near_interval",
-        symptoms: &[S::Checkpoints, S::Slow],
-        presets: &[P::Checkpoints],
-        logs: None,
-        reference: "checkpoint-tuning.md#what-should-i-do-when-checkpoint-duration-approaches-the-interval",
-        next: "checkpoint-tuning.md#how-do-i-know-checkpoint-duration-is-exceeding-the-interval",
-        check: checkpoint_near_interval,
-    },
-    Rule {
-        id: "checkpoint_failures",
-        symptoms: &[S::Checkpoints, S::Restarts],
-        presets: &[P::Checkpoints],
-        logs: Some(Preset::CheckpointFailures),
-        reference: "checkpoint-tuning.md#what-does-checkpoint-expired-before-completing-mean-on-msf",
-        next: "monitoring-and-metrics.md#checkpoint-metrics-lastcheckpointduration-lastcheckpointsize-numberoffailedcheckpoints",
-        check: checkpoint_failures,
-    },
-    Rule {
-        id: "heap_and_gc",
-        symptoms: &[S::Memory, S::Restarts],
-        presets: &[P::Resources],
-        logs: Some(Preset::OutOfMemory),
-        reference: "checkpoint-tuning.md#how-do-i-troubleshoot-oom-and-long-gc-around-checkpoints",
-        next: "monitoring-and-metrics.md#memory-gc-and-thread-metrics",
-        check: heap_and_gc,
-    },
-    Rule {
-        id: "cpu_over_autoscaling_threshold",
-        symptoms: &[S::Slow],
-        presets: &[P::Resources],
-        logs: None,
-        reference: "scaling-decisions.md#which-autoscaling-thresholds-and-cooldowns-are-authoritative",
-        next: "scaling-decisions.md#what-should-i-check-before-scaling",
-        check: cpu_sustained,
-    },
-    Rule {
-        id: "lag_growing",
-        symptoms: &[S::Slow],
-        presets: &[P::Lag],
-        logs: None,
-        reference: "monitoring-and-metrics.md#source-lag-metrics-millisbehindlatest-and-records_lag_max",
-        next: "monitoring-and-metrics.md#how-do-i-use-metric-trends-to-decide-on-scaling",
-        check: lag_growing,
-    },
-    Rule {
-        id: "backpressure_at_operator",
-        symptoms: &[S::Slow],
-        presets: &[P::Backpressure],
-        logs: Some(Preset::Backpressure),
-        reference: "monitoring-and-metrics.md#how-do-i-read-backpressuredtimemspersecond-busytimemspersecond-and-idletimemspersecond",
-        next: "resource-optimization.md#how-do-i-find-the-bottleneck-with-busytimemspersecond-and-backpressure",
-        check: backpressure,
-    },
-    Rule {
-        id: "updates_failing",
-        symptoms: &[S::Updates],
-        presets: &[],
-        logs: None,
-        reference: "application-lifecycle.md#how-do-i-find-out-why-an-operation-failed",
-        next: "known-issues-runtime-and-service.md#msf-start-update-and-snapshot-failures",
-        check: updates_failing,
-    },
-    Rule {
-        id: "not_running",
-        symptoms: &[S::Restarts, S::Checkpoints, S::Slow, S::Memory, S::Updates],
-        presets: &[],
-        logs: None,
-        reference: "monitoring-and-metrics.md#what-must-be-in-place-before-msf-monitoring-works",
-        next: "application-lifecycle.md#how-do-i-find-out-why-an-operation-failed",
-        check: not_running,
-    },
-];
-
-/// The rules for `symptom` (all of them when `None`).
-pub fn select(symptom: Option<Symptom>) -> Vec<&'static Rule> {
-    RULES
-        .iter()
-        .filter(|r| symptom.is_none_or(|s| r.symptoms.contains(&s)))
-        .collect()
-}
+use crate::sandbox::types::Operation;
 
 /// Consecutive trailing-or-any run: the longest run of points satisfying `ok`,
 /// with the time its first point was published.
@@ -222,7 +50,7 @@ fn span_hours(s: &Series) -> f64 {
 }
 
 /// Outage time (downtime on 1.x, restartingTime/failingTime on 2.x) above 0 now.
-fn outage(e: &Evidence) -> Verdict {
+pub(super) fn outage(e: &Evidence) -> Verdict {
     let mut evidence = Vec::new();
     for name in ["downtime", "restartingTime", "failingTime"] {
         for s in e.of(name) {
@@ -254,7 +82,7 @@ fn outage(e: &Evidence) -> Verdict {
 
 /// Restarts counted by the runtime's counter, or by uptime resets; more
 /// than 2 an hour is a loop (our rule of thumb in monitoring-and-metrics.md).
-fn restart_loop(e: &Evidence) -> Verdict {
+pub(super) fn restart_loop(e: &Evidence) -> Verdict {
     let mut evidence = Vec::new();
     let mut count = 0.0_f64;
     let mut hours = 1.0_f64;
@@ -326,7 +154,7 @@ fn restart_loop(e: &Evidence) -> Verdict {
 
 /// lastCheckpointDuration at or above half the checkpoint interval (ours:
 /// keep it below 50%); critical at 90%.
-fn checkpoint_near_interval(e: &Evidence) -> Verdict {
+pub(super) fn checkpoint_near_interval(e: &Evidence) -> Verdict {
     if e.checkpoint_interval_ms <= 0 {
         return None;
     }
@@ -362,7 +190,7 @@ fn checkpoint_near_interval(e: &Evidence) -> Verdict {
 }
 
 /// numberOfFailedCheckpoints rising in the window.
-fn checkpoint_failures(e: &Evidence) -> Verdict {
+pub(super) fn checkpoint_failures(e: &Evidence) -> Verdict {
     let s = e.first(&["numberOfFailedCheckpoints"])?;
     let n = increase(&s.values);
     if n <= 0.0 {
@@ -405,7 +233,7 @@ fn checkpoint_failures(e: &Evidence) -> Verdict {
 
 /// Heap near full (AWS alarms at 90%, ours investigates above 80%
 /// sustained) with old-generation GC time rising.
-fn heap_and_gc(e: &Evidence) -> Verdict {
+pub(super) fn heap_and_gc(e: &Evidence) -> Verdict {
     let heap = e.first(&["heapMemoryUtilization"])?;
     let hs = heap.summary.as_ref()?;
     let (max, at) = argmax(heap);
@@ -452,7 +280,7 @@ fn heap_and_gc(e: &Evidence) -> Verdict {
 /// containerCPUUtilization Maximum at or above 75% for 15 one-minute
 /// points (AWS's autoscaling trigger), or cpuUtilization above 70% for 30
 /// minutes (ours).
-fn cpu_sustained(e: &Evidence) -> Verdict {
+pub(super) fn cpu_sustained(e: &Evidence) -> Verdict {
     let minutes = |s: &Series, n: usize| n * (s.period_s.max(60) as usize) / 60;
     let container = e
         .first(&["containerCPUUtilization"])
@@ -494,7 +322,7 @@ fn cpu_sustained(e: &Evidence) -> Verdict {
 }
 
 /// Source lag rising across the window for 30+ minutes, or millisBehindLatest above 60 s (ours).
-fn lag_growing(e: &Evidence) -> Verdict {
+pub(super) fn lag_growing(e: &Evidence) -> Verdict {
     let mut evidence = Vec::new();
     for name in ["millisBehindLatest", "records_lag_max"] {
         for s in e.of(name) {
@@ -528,7 +356,7 @@ fn lag_growing(e: &Evidence) -> Verdict {
 }
 
 /// backPressuredTimeMsPerSecond above 100 ms/s (ours) on some operators, naming them.
-fn backpressure(e: &Evidence) -> Verdict {
+pub(super) fn backpressure(e: &Evidence) -> Verdict {
     let mut hot: Vec<(&Series, f64)> = e
         .of("backPressuredTimeMsPerSecond")
         .filter_map(|s| {
@@ -572,7 +400,7 @@ fn backpressure(e: &Evidence) -> Verdict {
 }
 
 /// Two or more recent operations failed, or the latest update did.
-fn updates_failing(e: &Evidence) -> Verdict {
+pub(super) fn updates_failing(e: &Evidence) -> Verdict {
     let ops = e.operations.as_ref()?;
     let failed: Vec<&Operation> = ops.iter().filter(|o| o.status == "FAILED").collect();
     let latest_failed = ops.first().is_some_and(|o| o.status == "FAILED");
@@ -607,7 +435,7 @@ fn updates_failing(e: &Evidence) -> Verdict {
 }
 
 /// The application is not RUNNING: its metrics stop.
-fn not_running(e: &Evidence) -> Verdict {
+pub(super) fn not_running(e: &Evidence) -> Verdict {
     (e.status != "RUNNING" && !e.status.is_empty()).then(|| {
         (
             Severity::Info,
@@ -630,7 +458,3 @@ impl Series {
             .join(",")
     }
 }
-
-#[cfg(test)]
-#[path = "rules_tests.rs"]
-mod tests;
