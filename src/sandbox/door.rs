@@ -28,7 +28,24 @@ pub(super) struct Call<'a> {
     pub(super) mutating: bool,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// A call that changes nothing: `tool` with `args` (as the audit log
+    /// records them, redacted), in `profile` and `region` (`None`: the defaults).
+    pub(super) fn read(
+        tool: &'a str,
+        args: Value,
+        profile: &'a Option<String>,
+        region: &'a Option<String>,
+    ) -> Call<'a> {
+        Call {
+            tool,
+            args,
+            profile: profile.as_deref(),
+            region: region.as_deref(),
+            mutating: false,
+        }
+    }
+
     /// sha256 of each receipt the call presents (plan and apply).
     pub(super) fn receipt_digests(&self) -> Vec<String> {
         self.args

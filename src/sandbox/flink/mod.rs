@@ -86,6 +86,16 @@ pub async fn describe(client: &Client, name: &str) -> AwsResult<(ApplicationDeta
     }
 }
 
+/// Describes application `name` and condenses the answer ([`view`]).
+pub async fn described(
+    client: &Client,
+    name: &str,
+    show_values: bool,
+) -> AwsResult<(AppView, Vec<String>)> {
+    let (detail, ids) = describe(client, name).await?;
+    Ok((view(&detail, name, show_values), ids))
+}
+
 /// Condenses `detail`, the answer to a describe of `requested`; property
 /// values are shown only when `show_values`. A response without
 /// `ApplicationName` (moto omits it) is named `requested`.
