@@ -7,11 +7,13 @@ use super::types::{Finding, MetricPreset, Series, Severity, Symptom};
 use crate::sandbox::{logs::Preset, types::Operation};
 
 mod checks;
+mod pressure;
 
 use checks::{
-    backpressure, checkpoint_failures, checkpoint_near_interval, cpu_sustained, heap_and_gc,
-    lag_growing, not_running, outage, restart_loop, updates_failing,
+    checkpoint_failures, checkpoint_near_interval, not_running, outage, restart_loop,
+    updates_failing,
 };
+use pressure::{backpressure, cpu_sustained, heap_and_gc, lag_growing};
 
 /// What the rules look at.
 #[derive(Debug, Clone, Default)]
