@@ -4,10 +4,10 @@
 //! `NotFound` are the caller's to fix and are shown to the model as tool errors;
 //! `Index`, `Io` and `Corpus` are faults of this installation.
 //!
-//! [`aws`] sorts AWS SDK failures into what the caller can act on. It lives
-//! here, at the bottom of the crate, so that [`Error`] can wrap an
-//! [`aws::AwsError`] while the sandbox (which makes the calls) depends on this
-//! module and never the other way round.
+//! [`aws::AwsError`] is an AWS failure sorted into what the caller can act on.
+//! It lives here, at the bottom of the crate, so that [`Error`] can wrap it
+//! while the sandbox (which makes the calls and sorts the SDK's errors)
+//! depends on this module and never the other way round.
 
 use std::path::PathBuf;
 

@@ -20,6 +20,7 @@ mod change_args;
 mod changes;
 mod consent;
 mod door;
+pub mod errors;
 mod flink;
 mod logs;
 pub mod plan;
@@ -29,11 +30,6 @@ mod reads;
 pub mod signals;
 mod sink;
 pub mod types;
-
-/// AWS failures sorted into what the caller can act on. They live below the
-/// sandbox, in [`crate::error::aws`], so the crate's error type wraps them
-/// without depending on the sandbox.
-pub use crate::error::aws as errors;
 
 use std::{
     collections::{HashMap, HashSet},
