@@ -17,6 +17,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+#[path = "../tests/http_server.rs"]
+mod http_server;
+
 use msf_mcp::{
     App,
     api::{RouteArgs, SearchArgs},
@@ -217,27 +220,15 @@ impl HttpClient {
 
 /// Streamable HTTP: 20 clients, each with its own session, calling msf_search.
 fn http_rows() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_msf-mcp"))
-        .args(["serve", "--http", "127.0.0.1:0"])
-        .env("RUST_LOG", "msf_mcp=info")
-        .env_remove("MSF_MCP_HTTP_TOKEN")
-        .env(
-            "MSF_MCP_AUDIT_LOG",
-            std::env::temp_dir().join("msf-bench-audit.jsonl"),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("server logs where it listens").unwrap();
-        if let Some(rest) = line.split("local=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut child, addr) = http_server::spawn(
+        Command::new(env!("CARGO_BIN_EXE_msf-mcp"))
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .env_remove("MSF_MCP_HTTP_TOKEN")
+            .env(
+                "MSF_MCP_AUDIT_LOG",
+                std::env::temp_dir().join("msf-bench-audit.jsonl"),
+            ),
+    );
     let (clients, per_client) = (20, 500);
     let t = Instant::now();
     let threads: Vec<_> = (0..clients)

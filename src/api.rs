@@ -6,8 +6,6 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use crate::workflow::gates::GateInfo;
-
 /// Longest question or query accepted, in bytes: room for a pasted stack trace.
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
 /// Hits `msf_search` returns when `limit` is not given.
@@ -248,4 +246,39 @@ pub struct RefInfo {
 pub struct RefsOutput {
     /// Every reference, sorted by file name.
     pub references: Vec<RefInfo>,
+}
+
+// What each action needs read first, and the gate that checks it, are in
+// `workflow::gates` (the contract holds only the type).
+/// Kinds of action that the sandboxed AWS tools may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Start an application (restore choice included).
+    Start,
+    /// Stop an application.
+    Stop,
+    /// Create a snapshot.
+    CreateSnapshot,
+    /// Delete a snapshot.
+    DeleteSnapshot,
+    /// Roll back to the previous version.
+    Rollback,
+    /// Change runtime properties.
+    UpdateProperties,
+    /// Change parallelism, ParallelismPerKPU or autoscaling.
+    UpdateParallelism,
+    /// Diagnose a restart loop.
+    DiagnoseRestartLoop,
+}
+
+/// A gate as `msf_route` reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GateInfo {
+    /// The action kind.
+    pub action: Action,
+    /// References to read before it.
+    pub needs: Vec<String>,
+    /// True when every one of them was read in this session.
+    pub satisfied: bool,
 }

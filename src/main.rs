@@ -2,12 +2,9 @@
 //! line, run; errors print once as a chain, with exit code 2 (1 for a check
 //! that found problems).
 
-mod aws_cli;
 mod cli;
-mod doctor;
 mod edge;
 mod http;
-mod refs_cli;
 mod stdout_guard;
 
 use std::process::ExitCode;

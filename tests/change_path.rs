@@ -18,7 +18,9 @@ use kda::{
 };
 use msf_mcp::sandbox::{Consent, Sandbox, args::*, plan::Change};
 
-use crate::sandbox::{AUDIT_KEY, MUTATE, describe_rule, detail, gate, mocked, policy, receipt};
+use crate::sandbox::{
+    AUDIT_KEY, MUTATE, describe_rule, detail, gate, mocked, plan_args, policy, receipt,
+};
 
 fn sandbox(aws: msf_mcp::sandbox::AwsSettings) -> (Sandbox, tempfile::TempDir) {
     crate::sandbox::sandbox(policy(MUTATE), aws)
@@ -151,13 +153,11 @@ async fn the_plan_names_the_validated_application_not_the_response() {
     let (s, _d) = sandbox(mocked(&[&other]));
     let err = s
         .plan_change(
-            &PlanArgs {
-                application: "orders-a".into(),
-                change: Change::Stop { force: false },
-                receipts: vec![receipt("application-lifecycle.md")],
-                region: None,
-                profile: None,
-            },
+            &plan_args(
+                "orders-a",
+                Change::Stop { force: false },
+                vec![receipt("application-lifecycle.md")],
+            ),
             gate,
         )
         .await

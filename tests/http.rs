@@ -2,9 +2,9 @@
 //! HTTP client, plus raw requests for what a client must not get through.
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::TcpStream,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::Duration,
 };
 
@@ -50,22 +50,7 @@ fn serve_with(token: Option<&str>, flags: &[&str]) -> Served {
         Some(t) => cmd.env("MSF_MCP_HTTP_TOKEN", t),
         None => cmd.env_remove("MSF_MCP_HTTP_TOKEN"),
     };
-    let mut child = cmd
-        .env("RUST_LOG", "msf_mcp=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("server logs where it listens").unwrap();
-        if let Some(rest) = line.split("local=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let (child, addr) = crate::http_server::spawn(&mut cmd);
     Served { child, addr }
 }
 

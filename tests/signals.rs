@@ -4,8 +4,6 @@
 //! the CloudWatch failures (access denied, throttling) through
 //! aws-smithy-mocks. The CLI twin prints the diagnosis a person reads.
 
-use std::process::Command;
-
 use aws_sdk_cloudwatch::{
     error::ErrorMetadata,
     operation::get_metric_data::GetMetricDataError,
@@ -17,7 +15,8 @@ use kda::types::ApplicationStatus;
 use msf_mcp::sandbox::signals::types::*;
 
 use crate::sandbox::{
-    audit_text, describe_rule, mocked, moto, moto_settings, policy, sandbox, sdk_config, seed,
+    audit_text, cli_against_moto, describe_rule, mocked, moto_settings, policy, sandbox,
+    sdk_config, seed, stdout_of,
 };
 use aws_sdk_kinesisanalyticsv2 as kda;
 
@@ -449,25 +448,7 @@ async fn policy_and_cloudwatch_failures_are_clear_and_audited() {
 fn cli_diagnose_names_the_problem_at_a_glance() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(seed_starved("sig-cli"));
-    let run = |args: &[&str]| {
-        let o = crate::util::isolate(&mut Command::new(crate::util::bin()))
-            .env("AWS_ENDPOINT_URL", &moto().endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("MSF_MCP_AWS_MAX_ATTEMPTS", "1")
-            .env("TZ", "UTC")
-            .env_remove("AWS_PROFILE")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let run = |args: &[&str]| stdout_of(cli_against_moto().env("TZ", "UTC").args(args), args);
     let text = run(&["diagnose", "sig-cli"]);
     println!("{text}");
     assert!(text.contains("CRITICAL  checkpoints take"), "{text}");

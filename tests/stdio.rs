@@ -175,14 +175,7 @@ async fn malformed_lines_do_not_stop_the_server() {
     let list = response(&mut lines, 3).await;
     assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 14);
     drop(stdin);
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        status.success(),
-        "server exits cleanly when stdin closes: {status}"
-    );
+    exits_cleanly(&mut child).await;
 }
 
 /// rmcp 3.11: the server names itself and its version, and a method it does
@@ -228,11 +221,7 @@ async fn unadvertised_methods_get_a_clean_error() {
     let pong = response(&mut lines, 4).await;
     assert!(pong["error"].is_null(), "{pong}");
     drop(stdin);
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success(), "{status}");
+    exits_cleanly(&mut child).await;
 }
 
 /// When the client closes its end of stdout, the server stops instead of
@@ -247,11 +236,7 @@ async fn the_server_stops_when_its_stdout_is_closed() {
             .write_all(send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"})).as_bytes())
             .await;
     }
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .expect("the server stopped")
-        .unwrap();
-    assert!(status.success(), "{status:?}");
+    exits_cleanly(&mut child).await;
 }
 
 /// An audit log that cannot be trusted (records, but its head file is gone)
@@ -329,11 +314,7 @@ async fn a_notification_or_a_response_before_initialize_is_dropped() {
     let init = response(&mut lines, 1).await;
     assert_eq!(init["result"]["serverInfo"]["name"], "msf-mcp", "{init}");
     drop(stdin);
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(status.success(), "{status}");
+    exits_cleanly(&mut child).await;
 }
 
 /// The abuse test: every malformed line gets a JSON-RPC error with the
@@ -457,4 +438,13 @@ async fn pipelined_calls_are_all_answered_within_a_memory_bound() {
     })
     .await
     .expect("the pipelining test finished within a minute");
+}
+
+/// Waits (20 s at most) for the server to exit, and asserts it exited 0.
+async fn exits_cleanly(child: &mut tokio::process::Child) {
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the server stopped within 20 s")
+        .unwrap();
+    assert!(status.success(), "the server exits cleanly: {status}");
 }

@@ -5,6 +5,8 @@ mod audit;
 mod change_path;
 mod cli;
 mod http;
+mod http_server;
+mod layers;
 mod logging;
 mod mcp;
 mod provenance;

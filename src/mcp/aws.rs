@@ -1,18 +1,17 @@
-//! The AWS tools: thin wrappers over the [`Sandbox`], plus consent by
-//! elicitation for `msf_apply_change`.
+//! The AWS tools: thin wrappers over the [`Sandbox`]; consent to
+//! `msf_apply_change` is asked as [`super::consent`] says.
 
 use rmcp::{
     ErrorData, RoleServer,
     handler::server::common::{schema_for_output, schema_for_type},
-    model::{
-        CallToolResponse, ElicitRequest, ElicitRequestParams, InputRequest, InputRequests,
-        InputRequiredResult, InputResponses, ProgressNotificationParam, Tool,
-    },
+    model::{CallToolResponse, InputResponses, ProgressNotificationParam, Tool},
     service::{ElicitationError, RequestContext},
 };
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
+pub use super::consent::Confirmation;
+use super::consent::{
+    CONFIRM_KEY, can_elicit, confirmation_message, confirmed, consent_from, input_required,
+};
 use super::{reply, tools::annotated};
 use crate::{
     app::App,
@@ -40,25 +39,6 @@ pub const PLAN: &str = "msf_plan_change";
 pub const APPLY: &str = "msf_apply_change";
 /// See [`CONTEXT`].
 pub const AUDIT: &str = "msf_audit_log";
-
-/// What the person types to confirm a change.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-pub struct Confirmation {
-    /// Type the application name exactly to apply the change.
-    pub application: String,
-    /// The current 6-digit code of your MFA device, when the policy asks for one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mfa_code: Option<String>,
-}
-
-/// Consent from a typed name and an optional MFA code.
-fn confirmed(mfa_code: Option<&str>) -> Consent {
-    match mfa_code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Consent::ConfirmedWithCode(code.to_string()),
-        None => Consent::Confirmed,
-    }
-}
-rmcp::elicit_safe!(Confirmation);
 
 /// The AWS tools, in a fixed order.
 pub fn tools() -> Vec<Tool> {
@@ -179,75 +159,61 @@ pub async fn call(
     let result = match name {
         CONTEXT => {
             let a = parsed!(ContextArgs);
-            match sandbox.context(&a, can_elicit(context)).await {
-                Ok(o) => {
-                    let text = format!(
-                        "account {} ({}), region {}, mode {}; may change: {}; elicitation: {}",
-                        o.account.as_deref().unwrap_or("unknown"),
-                        o.caller_arn
-                            .as_deref()
-                            .or(o.identity_error.as_deref())
-                            .unwrap_or(""),
-                        o.region.as_deref().unwrap_or("unset"),
-                        o.mode,
-                        if o.changeable_applications.is_empty() {
-                            "nothing".to_string()
-                        } else {
-                            o.changeable_applications.join(", ")
-                        },
-                        o.elicitation
-                    );
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.context(&a, can_elicit(context)).await, |o| {
+                format!(
+                    "account {} ({}), region {}, mode {}; may change: {}; elicitation: {}",
+                    o.account.as_deref().unwrap_or("unknown"),
+                    o.caller_arn
+                        .as_deref()
+                        .or(o.identity_error.as_deref())
+                        .unwrap_or(""),
+                    o.region.as_deref().unwrap_or("unset"),
+                    o.mode,
+                    if o.changeable_applications.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        o.changeable_applications.join(", ")
+                    },
+                    o.elicitation
+                )
+            })
         }
         LIST => {
             let a = parsed!(ListArgs);
-            match sandbox.list_applications(&a).await {
-                Ok(o) => {
-                    let text = render::app_list(&o);
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.list_applications(&a).await, render::app_list)
         }
         DESCRIBE => {
             let a = parsed!(DescribeArgs);
-            match sandbox.describe_application(&a).await {
-                Ok(o) => {
-                    let text = format!(
-                        "{} {} {} v{}: parallelism {} (per KPU {}, autoscaling {}), {} KPUs incl. orchestration ≈ ${}/month with running storage at {} prices; checkpoints every {} ms; snapshots {}; log group {}\n{}",
-                        o.name,
-                        o.status,
-                        o.runtime,
-                        o.version_id,
-                        o.parallelism.current_parallelism,
-                        o.parallelism.parallelism_per_kpu,
-                        o.parallelism.autoscaling,
-                        o.kpus.total,
-                        o.kpus.monthly_usd,
-                        o.kpus.prices_region,
-                        o.checkpoints.interval_ms,
-                        if o.snapshots_enabled {
-                            "enabled"
-                        } else {
-                            "disabled"
-                        },
-                        o.logging.log_group.as_deref().unwrap_or("none"),
-                        if a.show_property_values {
-                            fenced(
-                                "property values",
-                                &serde_json::to_string(&o.property_groups).unwrap_or_default(),
-                            )
-                        } else {
-                            String::new()
-                        }
-                    );
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.describe_application(&a).await, |o| {
+                format!(
+                    "{} {} {} v{}: parallelism {} (per KPU {}, autoscaling {}), {} KPUs incl. orchestration ≈ ${}/month with running storage at {} prices; checkpoints every {} ms; snapshots {}; log group {}\n{}",
+                    o.name,
+                    o.status,
+                    o.runtime,
+                    o.version_id,
+                    o.parallelism.current_parallelism,
+                    o.parallelism.parallelism_per_kpu,
+                    o.parallelism.autoscaling,
+                    o.kpus.total,
+                    o.kpus.monthly_usd,
+                    o.kpus.prices_region,
+                    o.checkpoints.interval_ms,
+                    if o.snapshots_enabled {
+                        "enabled"
+                    } else {
+                        "disabled"
+                    },
+                    o.logging.log_group.as_deref().unwrap_or("none"),
+                    if a.show_property_values {
+                        fenced(
+                            "property values",
+                            &serde_json::to_string(&o.property_groups).unwrap_or_default(),
+                        )
+                    } else {
+                        String::new()
+                    }
+                )
+            })
         }
         LOGS => {
             let a = parsed!(LogsArgs);
@@ -265,51 +231,44 @@ pub async fn call(
             };
             let ct = context.ct.clone();
             let cancelled = move || ct.is_cancelled();
-            match sandbox.logs_query(&a, &progress, &cancelled).await {
-                Ok(o) => {
-                    let rows = render::log_rows(&o);
-                    let text = format!(
-                        "{} rows from {} (query {}, {}{})\n{}",
-                        o.rows.len(),
-                        o.log_group,
-                        o.query_id,
-                        o.status,
-                        if o.truncated { ", truncated" } else { "" },
-                        fenced("CloudWatch Logs", &rows)
-                    );
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.logs_query(&a, &progress, &cancelled).await, |o| {
+                let rows = render::log_rows(o);
+                format!(
+                    "{} rows from {} (query {}, {}{})\n{}",
+                    o.rows.len(),
+                    o.log_group,
+                    o.query_id,
+                    o.status,
+                    if o.truncated { ", truncated" } else { "" },
+                    fenced("CloudWatch Logs", &rows)
+                )
+            })
         }
         PLAN => {
             let a = parsed!(PlanArgs);
-            match sandbox.plan_change(&a, gate).await {
-                Ok(o) => {
-                    let mut text = format!(
-                        "plan for {}: {} ({} risk: {}); restart: {}; KPUs {} → {}\n",
-                        o.summary.application,
-                        o.summary.request["operation"].as_str().unwrap_or(""),
-                        o.summary.risk,
-                        o.summary.risk_reasons.join("; "),
-                        o.summary.effects.restart,
-                        o.summary.effects.kpus_before,
-                        o.summary.effects.kpus_after
-                    );
-                    if !o.references_to_read.is_empty() {
-                        text.push_str(&format!(
-                            "read first (msf_read, then re-plan with the receipts): {}\n",
-                            o.references_to_read.join(", ")
-                        ));
-                    }
-                    if let Some(b) = &o.blocked {
-                        text.push_str(&format!("cannot be applied here: {b}\n"));
-                    }
-                    text.push_str(&format!("plan: {}\n", o.plan));
-                    reply::ok(&o, text)
+            reply::respond(sandbox.plan_change(&a, gate).await, |o| {
+                let mut text = format!(
+                    "plan for {}: {} ({} risk: {}); restart: {}; KPUs {} → {}\n",
+                    o.summary.application,
+                    o.summary.request["operation"].as_str().unwrap_or(""),
+                    o.summary.risk,
+                    o.summary.risk_reasons.join("; "),
+                    o.summary.effects.restart,
+                    o.summary.effects.kpus_before,
+                    o.summary.effects.kpus_after
+                );
+                if !o.references_to_read.is_empty() {
+                    text.push_str(&format!(
+                        "read first (msf_read, then re-plan with the receipts): {}\n",
+                        o.references_to_read.join(", ")
+                    ));
                 }
-                Err(e) => reply::fail(e),
-            }
+                if let Some(b) = &o.blocked {
+                    text.push_str(&format!("cannot be applied here: {b}\n"));
+                }
+                text.push_str(&format!("plan: {}\n", o.plan));
+                text
+            })
         }
         APPLY => {
             let a = parsed!(ApplyArgs);
@@ -385,118 +344,21 @@ pub async fn call(
                     }
                 }
             };
-            match sandbox.apply_change(&a, gate, ask).await {
-                Ok(o) => {
-                    let text = format!(
-                        "{} submitted for {} (audit {}, request ids {})",
-                        o.operation,
-                        o.application,
-                        o.audit_id,
-                        o.request_ids.join(", ")
-                    );
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.apply_change(&a, gate, ask).await, |o| {
+                format!(
+                    "{} submitted for {} (audit {}, request ids {})",
+                    o.operation,
+                    o.application,
+                    o.audit_id,
+                    o.request_ids.join(", ")
+                )
+            })
         }
         AUDIT => {
             let a = parsed!(AuditArgs);
-            match sandbox.audit_log(&a) {
-                Ok(o) => {
-                    let text = render::audit_records(&o);
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.audit_log(&a), render::audit_records)
         }
         _ => return super::signals::call(sandbox, name, args).await,
     };
     Some(result.map(CallToolResponse::from))
-}
-
-/// Key of the confirmation in an input-required round.
-const CONFIRM_KEY: &str = "confirm";
-
-/// The question a person answers: what will happen, and what to type.
-fn confirmation_message(view: &PlanView, needs_code: bool) -> String {
-    format!(
-        "msf-mcp wants to apply {} to `{}` ({} risk: {}). Type the application name to confirm{}.",
-        view.request["operation"].as_str().unwrap_or("a change"),
-        view.application,
-        view.risk,
-        view.risk_reasons.join("; "),
-        if needs_code {
-            ", and the current 6-digit code of your MFA device"
-        } else {
-            ""
-        }
-    )
-}
-
-/// The input-required result that asks the person to type the application name.
-fn input_required(view: &PlanView, state: String, needs_code: bool) -> InputRequiredResult {
-    let schema = serde_json::from_value(serde_json::json!({
-        "type": "object",
-        "properties": {
-            "application": {"type": "string", "description": "Type the application name exactly to apply the change"},
-            "mfa_code": {"type": "string", "description": "The current 6-digit code of your MFA device, when the policy asks for one"}
-        },
-        "required": ["application"]
-    }));
-    let mut requests = InputRequests::new();
-    if let Ok(requested_schema) = schema {
-        requests.insert(
-            CONFIRM_KEY.to_string(),
-            InputRequest::Elicitation(ElicitRequest::new(
-                ElicitRequestParams::FormElicitationParams {
-                    meta: None,
-                    message: confirmation_message(view, needs_code),
-                    requested_schema,
-                },
-            )),
-        );
-    }
-    InputRequiredResult::new(Some(requests), Some(state))
-}
-
-/// Reads the person's answer from an input-required round.
-fn consent_from(
-    answer: &serde_json::Value,
-    a: &ApplyArgs,
-    sandbox: &Sandbox,
-    gate: impl Fn(
-        crate::workflow::gates::Action,
-        &[String],
-    ) -> Result<(), crate::workflow::gates::Refusal>,
-) -> Consent {
-    let Ok(view) = sandbox.preview_apply(a, gate) else {
-        return Consent::Unavailable;
-    };
-    match (
-        answer["action"].as_str(),
-        answer["content"]["application"].as_str(),
-    ) {
-        (Some("accept"), Some(name)) if name.trim() == view.application => {
-            confirmed(answer["content"]["mfa_code"].as_str())
-        }
-        (Some("accept"), Some(name)) => Consent::Declined(format!(
-            "typed `{}`, not the application name",
-            crate::corpus::preview(name, 60)
-        )),
-        (Some(action), _) => Consent::Declined(action.to_string()),
-        _ => Consent::Declined("no answer".into()),
-    }
-}
-
-/// Returns true if and only if the client declared elicitation and the
-/// protocol still allows server-to-client requests.
-fn can_elicit(context: &RequestContext<RoleServer>) -> bool {
-    let declared = context
-        .peer
-        .peer_info()
-        .is_some_and(|i| i.capabilities.elicitation.is_some());
-    let legacy = context
-        .protocol_version()
-        .is_none_or(|v| v.as_str() < "2026-07-28");
-    declared && legacy
 }

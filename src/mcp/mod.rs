@@ -8,6 +8,7 @@
 
 pub mod aws;
 mod complete;
+mod consent;
 pub mod logging;
 mod prompts;
 mod reply;

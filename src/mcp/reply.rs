@@ -43,3 +43,17 @@ pub(super) fn fail(e: Error) -> Result<CallToolResult, ErrorData> {
         Err(ErrorData::internal_error(e.to_string(), None))
     }
 }
+
+/// A tool's answer: its result with `text` as the mirror, or its failure.
+pub(super) fn respond<T: Serialize>(
+    result: crate::error::Result<T>,
+    text: impl FnOnce(&T) -> String,
+) -> Result<CallToolResult, ErrorData> {
+    match result {
+        Ok(out) => {
+            let mirror = text(&out);
+            ok(&out, mirror)
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -116,35 +116,21 @@ pub async fn call(
     let result = match name {
         METRICS => {
             let a = parsed!(MetricsArgs);
-            match sandbox.metrics(&a).await {
-                Ok(o) => {
-                    let text = format!("{} (times UTC)", view::metrics(&o, &utc));
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.metrics(&a).await, |o| {
+                format!("{} (times UTC)", view::metrics(o, &utc))
+            })
         }
         ALARMS => {
             let a = parsed!(AlarmsArgs);
-            match sandbox.alarms(&a).await {
-                Ok(o) => {
-                    let text = view::alarms(&o);
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.alarms(&a).await, view::alarms)
         }
         DIAGNOSE => {
             let a = parsed!(DiagnoseArgs);
-            match sandbox.diagnose(&a).await {
-                Ok(o) => {
-                    let text = view::diagnosis(&o, &utc, &|body: &str| {
-                        super::aws::fenced("CloudWatch Logs", body)
-                    });
-                    reply::ok(&o, text)
-                }
-                Err(e) => reply::fail(e),
-            }
+            reply::respond(sandbox.diagnose(&a).await, |o| {
+                view::diagnosis(o, &utc, &|body: &str| {
+                    super::aws::fenced("CloudWatch Logs", body)
+                })
+            })
         }
         _ => return None,
     };

@@ -28,13 +28,7 @@ impl Sandbox {
         gate: impl Fn(Action, &[String]) -> std::result::Result<(), Refusal>,
     ) -> Result<PlanOut> {
         check_name(&a.application)?;
-        let call = Call {
-            tool: "msf_plan_change",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_plan_change", json!(a), &a.profile, &a.region);
         if self.policy.mode == Mode::ReadOnly {
             return self.deny(&call, "policy: mode is read-only; plans need plan-only or mutate (MSF_MCP_MODE or the policy file)".into());
         }
@@ -43,8 +37,7 @@ impl Sandbox {
         let view = self
             .door(call, |config| async move {
                 let client = aws::msf_client(&self.aws, &config);
-                let (detail, ids) = flink::describe(&client, &a.application).await?;
-                Ok((flink::view(&detail, &a.application, false), ids))
+                flink::described(&client, &a.application, false).await
             })
             .await?;
         if !view.name.is_empty() && view.name != a.application {
@@ -194,8 +187,7 @@ impl Sandbox {
                 },
                 |config| async move {
                     let client = aws::msf_client(&self.aws, &config);
-                    let (detail, ids) = flink::describe(&client, app_name).await?;
-                    Ok((flink::view(&detail, app_name, true), ids))
+                    flink::described(&client, app_name, true).await
                 },
             )
             .await?;

@@ -1,69 +1,13 @@
-//! AWS failures sorted into what the caller can act on, each with a clear
-//! message: throttling, expired or missing credentials, access denied (with
-//! the IAM action), not found, invalid state, timeouts, unreachable endpoints.
+//! AWS SDK failures sorted into an [`AwsError`] the caller can act on, with
+//! the IAM action that was refused. The sorted type lives below the sandbox,
+//! in [`crate::error::aws`], so that the crate's error type wraps it without
+//! depending on the sandbox.
 
 use std::fmt;
 
 use aws_sdk_kinesisanalyticsv2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-/// What kind of AWS failure happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Rate limited even after retries.
-    Throttled,
-    /// Credentials missing, expired or invalid.
-    Credentials,
-    /// IAM refused the call.
-    AccessDenied,
-    /// The application, snapshot or log group does not exist.
-    NotFound,
-    /// The resource is in a state that forbids the call (e.g. not RUNNING), or changed concurrently.
-    InvalidState,
-    /// The request was invalid.
-    Invalid,
-    /// The call timed out.
-    Timeout,
-    /// The endpoint could not be reached or answered garbage.
-    Unavailable,
-}
-
-/// A failed AWS call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsError {
-    /// The kind, for callers that branch on it.
-    pub kind: Kind,
-    /// What happened and what to do.
-    pub message: String,
-}
-
-impl fmt::Display for AwsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AwsError {}
-
-impl AwsError {
-    /// A not-found error.
-    pub fn not_found(message: String) -> AwsError {
-        AwsError {
-            kind: Kind::NotFound,
-            message,
-        }
-    }
-
-    /// An invalid-request error.
-    pub fn invalid(message: String) -> AwsError {
-        AwsError {
-            kind: Kind::Invalid,
-            message,
-        }
-    }
-}
-
-/// Result of an AWS call.
-pub type AwsResult<T> = Result<T, AwsError>;
+pub use crate::error::aws::{AwsError, AwsResult, Kind};
 
 /// Error codes recognised in an error's text when its metadata lacks the code.
 const KNOWN_CODES: &[&str] = &[

@@ -19,13 +19,7 @@ use crate::error::{Error, Result};
 impl Sandbox {
     /// `msf_context`: identity, region, mode and what may be changed.
     pub async fn context(&self, a: &ContextArgs, elicitation: bool) -> Result<ContextOut> {
-        let call = Call {
-            tool: "msf_context",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_context", json!(a), &a.profile, &a.region);
         let policy = &self.policy;
         let out = self
             .door(call, |config| async move {
@@ -81,13 +75,7 @@ impl Sandbox {
                 "limit {limit} must be between 1 and 50"
             )));
         }
-        let call = Call {
-            tool: "msf_list_applications",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_list_applications", json!(a), &a.profile, &a.region);
         self.door(call, |config| async move {
             let client = aws::msf_client(&self.aws, &config);
             flink::list(&client, a.name_prefix.as_deref(), limit, a.cursor.clone()).await
@@ -98,17 +86,11 @@ impl Sandbox {
     /// `msf_describe_application`: the condensed view (property values redacted unless asked).
     pub async fn describe_application(&self, a: &DescribeArgs) -> Result<AppView> {
         check_name(&a.application)?;
-        let call = Call {
-            tool: "msf_describe_application",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_describe_application", json!(a), &a.profile, &a.region);
         self.door(call, |config| async move {
             let client = aws::msf_client(&self.aws, &config);
-            let (detail, mut ids) = flink::describe(&client, &a.application).await?;
-            let mut view = flink::view(&detail, &a.application, a.show_property_values);
+            let (mut view, mut ids) =
+                flink::described(&client, &a.application, a.show_property_values).await?;
             if a.include.contains(&Include::Snapshots) {
                 let (s, i) = flink::snapshots(&client, &a.application, 10).await?;
                 view.snapshots = Some(s);
@@ -173,13 +155,7 @@ impl Sandbox {
                 ));
             }
         };
-        let call = Call {
-            tool: "msf_logs_query",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_logs_query", json!(a), &a.profile, &a.region);
         self.door(call, |config| async move {
             let mut ids = Vec::new();
             let group = match (&a.log_group, &a.application) {

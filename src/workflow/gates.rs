@@ -8,37 +8,13 @@
 
 use std::fmt;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
 use super::{ReadLog, receipt::Sealer};
+pub use crate::api::{Action, GateInfo};
 use crate::{
     api::SectionRef,
     corpus::Corpus,
     index::{SearchIndex, Terms},
 };
-
-/// Kinds of action that the sandboxed AWS tools may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Start an application (restore choice included).
-    Start,
-    /// Stop an application.
-    Stop,
-    /// Create a snapshot.
-    CreateSnapshot,
-    /// Delete a snapshot.
-    DeleteSnapshot,
-    /// Roll back to the previous version.
-    Rollback,
-    /// Change runtime properties.
-    UpdateProperties,
-    /// Change parallelism, ParallelismPerKPU or autoscaling.
-    UpdateParallelism,
-    /// Diagnose a restart loop.
-    DiagnoseRestartLoop,
-}
 
 const LIFECYCLE: &[&str] = &["application-lifecycle.md"];
 const SCALING: &[&str] = &["scaling-decisions.md", "resource-optimization.md"];
@@ -107,17 +83,6 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// A gate as `msf_route` reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct GateInfo {
-    /// The action kind.
-    pub action: Action,
-    /// References to read before it.
-    pub needs: Vec<String>,
-    /// True when every one of them was read in this session.
-    pub satisfied: bool,
 }
 
 /// The gates whose references are among `routed` (so the question touches

@@ -73,22 +73,14 @@ impl Sandbox {
         config: &aws_config::SdkConfig,
         app: &str,
     ) -> AwsResult<(AppView, Vec<String>)> {
-        let client = aws::msf_client(&self.aws, config);
-        let (detail, ids) = flink::describe(&client, app).await?;
-        Ok((flink::view(&detail, app, false), ids))
+        flink::described(&aws::msf_client(&self.aws, config), app, false).await
     }
 
     /// `msf_metrics`: one preset's series for an application.
     pub async fn metrics(&self, a: &MetricsArgs) -> Result<MetricsOut> {
         check_name(&a.application)?;
         let (start, end) = window(a.window.as_deref(), now_secs())?;
-        let call = Call {
-            tool: "msf_metrics",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_metrics", json!(a), &a.profile, &a.region);
         self.door(call, |config| async move {
             let (view, mut ids) = self.describe_for_signals(&config, &a.application).await?;
             let level = level(&view);
@@ -120,13 +112,7 @@ impl Sandbox {
     /// `msf_alarms`: the application's alarms beside the recommended ones.
     pub async fn alarms(&self, a: &AlarmsArgs) -> Result<AlarmsOut> {
         check_name(&a.application)?;
-        let call = Call {
-            tool: "msf_alarms",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_alarms", json!(a), &a.profile, &a.region);
         self.door(call, |config| async move {
             let (view, mut ids) = self.describe_for_signals(&config, &a.application).await?;
             let client = aws::cloudwatch_client(&self.aws, &config);
@@ -160,13 +146,7 @@ impl Sandbox {
     pub async fn diagnose(&self, a: &DiagnoseArgs) -> Result<DiagnoseOut> {
         check_name(&a.application)?;
         let (start, end) = window(a.window.as_deref(), now_secs())?;
-        let call = Call {
-            tool: "msf_diagnose",
-            args: json!(a),
-            profile: a.profile.as_deref(),
-            region: a.region.as_deref(),
-            mutating: false,
-        };
+        let call = Call::read("msf_diagnose", json!(a), &a.profile, &a.region);
         self.door(call, |config| async move {
             let app = a.application.as_str();
             let (view, mut ids) = self.describe_for_signals(&config, app).await?;

@@ -1,19 +1,19 @@
 //! What the CLI prints for a person at a terminal: the describe summary
 //! block, log rows with local ISO times, aligned tables for applications,
-//! audit records and plans. The MCP text mirrors live in [`crate::render`]
-//! and [`crate::view`]; `--json` bypasses all of this and prints the tool's
+//! audit records and plans. The MCP text mirrors live in [`msf_mcp::render`]
+//! and [`msf_mcp::view`]; `--json` bypasses all of this and prints the tool's
 //! structured result.
 
 use std::fmt::Write;
 
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 
-use crate::sandbox::{
+use msf_mcp::sandbox::{
     args::{AuditOut, PlanOut},
     plan::PlanView,
     types::{AppList, AppView, LogsResult},
 };
-use crate::view::table;
+use msf_mcp::view::table;
 
 /// `apps describe`: one labelled line per aspect, then snapshots and
 /// operations when they were fetched. Property values arrive redacted

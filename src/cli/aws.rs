@@ -1,38 +1,20 @@
-//! CLI twins of the AWS tools: `apps list|describe`, `logs query`,
-//! `metrics`, `alarms`, `diagnose`, `plan`,
-//! `apply` (asks on the terminal), `audit verify|tail`. Same sandbox, same
-//! policy and audit log as the MCP tools.
+//! CLI twins of the AWS tools: `apps list|describe`, `logs query`, `plan`,
+//! `apply` (asks on the terminal), `audit verify|tail`; the signals commands
+//! (`metrics`, `alarms`, `diagnose`, in [`super::signals`]) run through the
+//! same sandbox built here. Same policy and audit log as the MCP tools.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 
 use msf_mcp::{
     App,
     config::KnowledgeConfig,
-    sandbox::{
-        Consent, Preset,
-        args::*,
-        audit,
-        plan::Change,
-        signals::types::{AlarmsArgs, DiagnoseArgs, MetricsArgs},
-    },
-    term, view,
+    sandbox::{Consent, Preset, args::*, audit, plan::Change},
 };
 
-use crate::cli::{AppsCommand, AuditCommand, Cli, Command, LogsCommand, Outcome};
-
-fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> Result<Outcome> {
-    let out = if json {
-        serde_json::to_string_pretty(value)?
-    } else {
-        text(value)
-    };
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{}", out.trim_end())?;
-    Ok(Outcome::Ok)
-}
+use super::term;
+use super::{AppsCommand, AuditCommand, Cli, Command, LogsCommand, Outcome, print};
 
 /// Runs an AWS command.
 pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
@@ -126,71 +108,8 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
             let out = runtime.block_on(sandbox.logs_query(&a, &no_progress, &never))?;
             print(*json, &out, term::log_table)
         }
-        Command::Metrics {
-            application,
-            preset,
-            window,
-            aws,
-            json,
-        } => {
-            let a = MetricsArgs {
-                application: application.clone(),
-                preset: named(
-                    preset,
-                    "preset",
-                    "health, checkpoints, resources, throughput, lag, backpressure or kpus",
-                )?,
-                window: window.clone(),
-                region: aws.region.clone(),
-                profile: aws.profile.clone(),
-            };
-            let out = runtime.block_on(sandbox.metrics(&a))?;
-            print(*json, &out, |o| view::metrics(o, &local_time))
-        }
-        Command::Alarms {
-            application,
-            aws,
-            json,
-        } => {
-            let a = AlarmsArgs {
-                application: application.clone(),
-                region: aws.region.clone(),
-                profile: aws.profile.clone(),
-            };
-            let out = runtime.block_on(sandbox.alarms(&a))?;
-            print(*json, &out, view::alarms)
-        }
-        Command::Diagnose {
-            application,
-            symptom,
-            window,
-            aws,
-            json,
-        } => {
-            let symptom = match symptom {
-                Some(s) => Some(named(
-                    s,
-                    "symptom",
-                    "restarts, checkpoints, slow, memory or updates",
-                )?),
-                None => None,
-            };
-            let a = DiagnoseArgs {
-                application: application.clone(),
-                symptom,
-                window: window.clone(),
-                region: aws.region.clone(),
-                profile: aws.profile.clone(),
-            };
-            let out = runtime.block_on(sandbox.diagnose(&a))?;
-            print(*json, &out, |o| {
-                view::diagnosis(o, &local_time, &|body: &str| {
-                    format!(
-                        "  log lines (from the application, untrusted):\n{}",
-                        indent(body)
-                    )
-                })
-            })
+        Command::Metrics { .. } | Command::Alarms { .. } | Command::Diagnose { .. } => {
+            super::signals::run(&cli.command, &sandbox, &runtime)
         }
         Command::Plan {
             application,
@@ -247,32 +166,17 @@ pub fn run(cli: &Cli, config: &KnowledgeConfig) -> Result<Outcome> {
     }
 }
 
-/// Asks on the controlling terminal; never reads a confirmation from a pipe.
 /// Parses a snake_case name of `what` (a preset, a symptom).
-fn named<T: serde::de::DeserializeOwned>(text: &str, what: &str, expected: &str) -> Result<T> {
+pub(super) fn named<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+    expected: &str,
+) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(text.to_string()))
         .with_context(|| format!("unknown {what} `{text}`: give {expected}"))
 }
 
-/// Unix seconds as local `YYYY-MM-DD HH:MM` (the terminal's time zone).
-fn local_time(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M %Z")
-                .to_string()
-        })
-        .unwrap_or_else(|| t.to_string())
-}
-
-/// Indents every line by four spaces.
-fn indent(body: &str) -> String {
-    body.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
+/// Asks on the controlling terminal; never reads a confirmation from a pipe.
 fn confirm_on_terminal(view: &msf_mcp::sandbox::plan::PlanView, mfa: bool) -> Consent {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {

@@ -17,7 +17,7 @@ use msf_mcp::{
     render,
 };
 
-use crate::cli::{Outcome, emit};
+use super::{Outcome, emit};
 
 /// What `refs --check --json` prints.
 #[derive(Serialize)]

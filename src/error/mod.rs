@@ -3,8 +3,15 @@
 //! Variants exist where a caller handles them differently: `InvalidInput` and
 //! `NotFound` are the caller's to fix and are shown to the model as tool errors;
 //! `Index`, `Io` and `Corpus` are faults of this installation.
+//!
+//! [`aws::AwsError`] is an AWS failure sorted into what the caller can act on.
+//! It lives here, at the bottom of the crate, so that [`Error`] can wrap it
+//! while the sandbox (which makes the calls and sorts the SDK's errors)
+//! depends on this module and never the other way round.
 
 use std::path::PathBuf;
+
+pub mod aws;
 
 /// Everything that can go wrong inside msf-mcp's library.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +34,7 @@ pub enum Error {
     // Transparent: the message is the AwsError's own, printed once (with
     // `{0}` and a source, `{:#}` printed it twice).
     #[error(transparent)]
-    Aws(#[from] crate::sandbox::errors::AwsError),
+    Aws(#[from] aws::AwsError),
     /// The references could not be loaded.
     #[error("references: {0}")]
     Corpus(String),

@@ -15,7 +15,7 @@ use msf_mcp::{
     sandbox::args::ContextArgs,
 };
 
-use crate::cli::{Cli, Outcome};
+use super::{Cli, Outcome};
 
 /// One check's result.
 #[derive(Debug, Serialize)]
