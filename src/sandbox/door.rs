@@ -205,6 +205,12 @@ impl Sandbox {
         }
         let id = new_audit_id();
         let config = aws::config(&self.aws, call.profile, call.region, &id).await;
+        if call.region.is_none() {
+            let resolved = config.region().map(|r| r.to_string());
+            if let Err(reason) = self.policy.check_default_region(resolved.as_deref()) {
+                return self.deny(&call, reason);
+            }
+        }
         let identity = self.identity(&config, call.profile, call.region).await.ok();
         let mut attempt = self.entry(&call, &id, "attempt", "allow");
         attempt.account = identity.as_ref().map(|i| i.account.clone());

@@ -129,7 +129,7 @@ async fn moto_logs_query_finds_the_log_group_and_fences_nothing_away() {
 #[tokio::test]
 async fn moto_context_and_region_allowlist() {
     let (s, _dir) = sandbox(
-        policy("[allow]\nregions = [\"eu-west-1\"]"),
+        policy("[allow]\nregions = [\"us-east-1\", \"eu-west-1\"]"),
         moto_settings(),
     );
     let c = s.context(&ContextArgs::default(), false).await.unwrap();
@@ -152,6 +152,37 @@ async fn moto_context_and_region_allowlist() {
         .records;
     assert_eq!(records.len(), 1, "a denial is audited");
     assert!(s.audit().verify().unwrap().ok());
+}
+
+/// With `allow.regions` set, a call that names no region goes to the
+/// default region only when the list has it: the list bounds every call.
+#[tokio::test]
+async fn moto_a_default_region_outside_the_allow_list_is_refused() {
+    let (s, _dir) = sandbox(
+        policy("[allow]\nregions = [\"eu-west-1\"]"),
+        moto_settings(),
+    );
+    let e = s.context(&ContextArgs::default(), false).await.unwrap_err();
+    assert!(e.to_string().contains("default region `us-east-1`"), "{e}");
+    let c = s
+        .context(
+            &ContextArgs {
+                region: Some("eu-west-1".into()),
+                ..Default::default()
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.region.as_deref(), Some("eu-west-1"));
+    let denied = s
+        .audit_log(&AuditArgs {
+            outcome: Some("denied".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .records;
+    assert_eq!(denied.len(), 1, "the refusal is audited");
 }
 
 /// A DescribeApplication answer without `ApplicationName` (the SDK reads a

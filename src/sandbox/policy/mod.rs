@@ -5,7 +5,8 @@
 //! mode = "plan-only"                  # read-only (default) | plan-only | mutate
 //! [allow]
 //! applications = ["orders-*"]         # application-name globs that may be changed
-//! regions = ["us-east-1", "eu-west-1"] # regions a call may name (default: only the default region)
+//! regions = ["us-east-1", "eu-west-1"] # the only regions calls may reach, the default one included
+//!                                     # (default: only the default region, and no other may be named)
 //! profiles = ["dev"]                  # profiles a call may name (default: only the default profile)
 //! [deny]
 //! changes = ["delete_snapshot"]       # change kinds refused even in mutate mode
@@ -189,6 +190,28 @@ impl Policy {
                 }
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// Checks the region a call without its own `region` resolved to (from
+    /// the profile or the environment): with `allow.regions` set, it must be
+    /// one of them, so that the list bounds every call, not only the ones
+    /// that name a region. Without the list, the default region is the one
+    /// region allowed.
+    pub fn check_default_region(&self, resolved: Option<&str>) -> std::result::Result<(), String> {
+        if self.regions.is_empty() {
+            return Ok(());
+        }
+        match resolved {
+            Some(r) if self.regions.iter().any(|x| x == r) => Ok(()),
+            Some(r) => Err(format!(
+                "policy: the default region `{r}` (from your AWS profile or environment) is not in allow.regions ({}): pass `region` (--region on the command line) with one of those, or add `{r}` to allow.regions",
+                self.regions.join(", ")
+            )),
+            None => Err(format!(
+                "policy: no default region is configured and allow.regions is set ({}): pass `region` (--region on the command line) with one of those",
+                self.regions.join(", ")
+            )),
         }
     }
 

@@ -149,3 +149,28 @@ fn globs_match_whole_names() {
     assert!(!glob_match("a?c", "abbc"));
     assert!(glob_match("*", ""));
 }
+
+#[test]
+fn an_allow_list_of_regions_bounds_the_default_region_too() {
+    let open = Policy::default_with(&Overrides::default()).unwrap();
+    assert!(open.check_default_region(Some("ap-south-1")).is_ok());
+    assert!(open.check_default_region(None).is_ok());
+    let p = Policy::parse(
+        "[allow]\nregions = [\"eu-west-1\"]\n",
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert!(p.check_default_region(Some("eu-west-1")).is_ok());
+    let e = p.check_default_region(Some("us-east-1")).unwrap_err();
+    assert!(
+        e.contains("default region `us-east-1`")
+            && e.contains("eu-west-1")
+            && e.contains("--region"),
+        "{e}"
+    );
+    assert!(
+        p.check_default_region(None)
+            .unwrap_err()
+            .contains("no default region")
+    );
+}
