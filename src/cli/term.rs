@@ -274,12 +274,12 @@ pub fn audit_table(out: &AuditOut) -> String {
 /// What a plan does, as the person deciding reads it (also shown before
 /// `apply` asks for confirmation).
 pub fn plan_view(v: &PlanView) -> String {
-    let e = &v.effects;
+    let e = &v.outcome.effects;
     let mut rows = vec![
         vec!["Application:".to_string(), v.application.clone()],
         vec![
             "Operation:".to_string(),
-            v.request["operation"]
+            v.outcome.request["operation"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
@@ -290,10 +290,10 @@ pub fn plan_view(v: &PlanView) -> String {
         ],
         vec![
             "Risk:".to_string(),
-            if v.risk_reasons.is_empty() {
-                v.risk.clone()
+            if v.outcome.risk_reasons.is_empty() {
+                v.outcome.risk.clone()
             } else {
-                format!("{}: {}", v.risk, v.risk_reasons.join("; "))
+                format!("{}: {}", v.outcome.risk, v.outcome.risk_reasons.join("; "))
             },
         ],
         vec![
@@ -318,9 +318,9 @@ pub fn plan_view(v: &PlanView) -> String {
     ];
     rows.push(vec![
         "Request:".to_string(),
-        serde_json::to_string(&v.request).unwrap_or_default(),
+        serde_json::to_string(&v.outcome.request).unwrap_or_default(),
     ]);
-    for (i, d) in v.diff.iter().enumerate() {
+    for (i, d) in v.outcome.diff.iter().enumerate() {
         rows.push(vec![
             if i == 0 { "Changes:" } else { "" }.to_string(),
             format!("{}: {} → {}", d.field, d.from, d.to),

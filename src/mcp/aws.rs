@@ -250,12 +250,14 @@ pub async fn call(
                 let mut text = format!(
                     "plan for {}: {} ({} risk: {}); restart: {}; KPUs {} → {}\n",
                     o.summary.application,
-                    o.summary.request["operation"].as_str().unwrap_or(""),
-                    o.summary.risk,
-                    o.summary.risk_reasons.join("; "),
-                    o.summary.effects.restart,
-                    o.summary.effects.kpus_before,
-                    o.summary.effects.kpus_after
+                    o.summary.outcome.request["operation"]
+                        .as_str()
+                        .unwrap_or(""),
+                    o.summary.outcome.risk,
+                    o.summary.outcome.risk_reasons.join("; "),
+                    o.summary.outcome.effects.restart,
+                    o.summary.outcome.effects.kpus_before,
+                    o.summary.outcome.effects.kpus_after
                 );
                 if !o.references_to_read.is_empty() {
                     text.push_str(&format!(

@@ -39,10 +39,12 @@ pub(super) const CONFIRM_KEY: &str = "confirm";
 pub(super) fn confirmation_message(view: &PlanView, needs_code: bool) -> String {
     format!(
         "msf-mcp wants to apply {} to `{}` ({} risk: {}). Type the application name to confirm{}.",
-        view.request["operation"].as_str().unwrap_or("a change"),
+        view.outcome.request["operation"]
+            .as_str()
+            .unwrap_or("a change"),
         view.application,
-        view.risk,
-        view.risk_reasons.join("; "),
+        view.outcome.risk,
+        view.outcome.risk_reasons.join("; "),
         if needs_code {
             ", and the current 6-digit code of your MFA device"
         } else {

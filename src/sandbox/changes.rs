@@ -246,7 +246,7 @@ impl Sandbox {
                 );
             }
         };
-        let operation = plan.request["operation"]
+        let operation = plan.outcome.request["operation"]
             .as_str()
             .unwrap_or_default()
             .to_string();

@@ -26,7 +26,8 @@ async fn a_confirmed_plan_is_applied_once_and_audited_with_fsync() {
         "{plan:?}"
     );
     assert_eq!(
-        plan.summary.request["body"]["RunConfiguration"]["ApplicationRestoreConfiguration"]["ApplicationRestoreType"],
+        plan.summary.outcome.request["body"]["RunConfiguration"]["ApplicationRestoreConfiguration"]
+            ["ApplicationRestoreType"],
         "RESTORE_FROM_LATEST_SNAPSHOT"
     );
     assert!(plan.apply_command.starts_with("msf-mcp apply --plan '"));

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use super::{Change, DiffLine, Effects, Plan};
+use super::{Change, DiffLine, Effects, Plan, PlanOutcome};
 use crate::error::{Error, Result};
 use crate::sandbox::Restore;
 use crate::sandbox::types::{AppView, Kpus};
@@ -280,27 +280,29 @@ pub fn compute(
         version_id: app.version_id,
         conditional_token: app.conditional_token.clone(),
         status: app.status.clone(),
-        request: json!({"operation": operation, "body": body}),
-        diff,
-        effects: Effects {
-            restart,
-            downtime,
-            kpus_before: if status == "RUNNING" {
-                kpus_now.total
-            } else {
-                0
+        outcome: PlanOutcome {
+            request: json!({"operation": operation, "body": body}),
+            diff,
+            effects: Effects {
+                restart,
+                downtime,
+                kpus_before: if status == "RUNNING" {
+                    kpus_now.total
+                } else {
+                    0
+                },
+                kpus_after: kpus_after.total,
+                monthly_usd_before: if status == "RUNNING" {
+                    kpus_now.monthly_usd
+                } else {
+                    0.0
+                },
+                monthly_usd_after: kpus_after.monthly_usd,
+                prices_region: kpus_now.prices_region.clone(),
             },
-            kpus_after: kpus_after.total,
-            monthly_usd_before: if status == "RUNNING" {
-                kpus_now.monthly_usd
-            } else {
-                0.0
-            },
-            monthly_usd_after: kpus_after.monthly_usd,
-            prices_region: kpus_now.prices_region.clone(),
+            risk: risk.to_string(),
+            risk_reasons: reasons,
         },
-        risk: risk.to_string(),
-        risk_reasons: reasons,
         receipts,
         planned_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)

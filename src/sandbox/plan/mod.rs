@@ -138,16 +138,9 @@ pub struct Plan {
     pub conditional_token: Option<String>,
     /// Status at planning time.
     pub status: String,
-    /// The exact API call: operation and request body.
-    pub request: Value,
-    /// Field changes.
-    pub diff: Vec<DiffLine>,
-    /// Effects.
-    pub effects: Effects,
-    /// low, medium or high.
-    pub risk: String,
-    /// Why that risk.
-    pub risk_reasons: Vec<String>,
+    /// What the change sends and does (shown as it is in [`PlanView`]).
+    #[serde(flatten)]
+    pub outcome: PlanOutcome,
     /// Receipts presented at planning time.
     pub receipts: Vec<String>,
     /// Unix seconds when planned.
@@ -175,6 +168,14 @@ pub struct PlanView {
     pub version_id: i64,
     /// Status at planning time.
     pub status: String,
+    /// What the change sends and does.
+    #[serde(flatten)]
+    pub outcome: PlanOutcome,
+}
+
+/// What a plan sends and what it does: the part a plan and its view share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanOutcome {
     /// Exact API call.
     pub request: Value,
     /// Field changes.
@@ -199,11 +200,7 @@ impl PlanView {
             change,
             version_id: plan.version_id,
             status: plan.status.clone(),
-            request: plan.request.clone(),
-            diff: plan.diff.clone(),
-            effects: plan.effects.clone(),
-            risk: plan.risk.clone(),
-            risk_reasons: plan.risk_reasons.clone(),
+            outcome: plan.outcome.clone(),
         }
     }
 }

@@ -45,18 +45,25 @@ fn scaling_plan_has_request_diff_effects_and_risk() {
         autoscaling: None,
     };
     let p = compute(&app("RUNNING"), change, 64, None, None, vec![]).unwrap();
-    assert_eq!(p.request["operation"], "UpdateApplication");
-    assert_eq!(p.request["body"]["CurrentApplicationVersionId"], 7);
+    assert_eq!(p.outcome.request["operation"], "UpdateApplication");
+    assert_eq!(p.outcome.request["body"]["CurrentApplicationVersionId"], 7);
     assert_eq!(
-        p.diff.iter().map(|d| d.field.as_str()).collect::<Vec<_>>(),
+        p.outcome
+            .diff
+            .iter()
+            .map(|d| d.field.as_str())
+            .collect::<Vec<_>>(),
         vec![
             "ParallelismConfiguration.Parallelism",
             "ParallelismConfiguration.ParallelismPerKPU"
         ]
     );
-    assert_eq!((p.effects.kpus_before, p.effects.kpus_after), (5, 5));
-    assert!(p.effects.restart);
-    assert_eq!(p.risk, "medium");
+    assert_eq!(
+        (p.outcome.effects.kpus_before, p.outcome.effects.kpus_after),
+        (5, 5)
+    );
+    assert!(p.outcome.effects.restart);
+    assert_eq!(p.outcome.risk, "medium");
     assert_eq!(p.version_id, 7);
 }
 
@@ -121,7 +128,7 @@ fn sealed_plans_open_only_unaltered() {
         vec![],
     )
     .unwrap();
-    assert_eq!(p.risk, "high");
+    assert_eq!(p.outcome.risk, "high");
     let token = s.seal(&p).unwrap();
     assert_eq!(s.open(&token).unwrap(), p);
     let mut bad = token.clone();
