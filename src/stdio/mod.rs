@@ -400,70 +400,70 @@ mod tests {
     use std::time::Duration;
 
     use rmcp::{
-        model::{JsonRpcMessage, ServerJsonRpcMessage},
+        model::{ClientJsonRpcMessage, JsonRpcMessage, ServerJsonRpcMessage},
         transport::Transport,
     };
-    use serde_json::json;
-    use tokio::io::{AsyncWriteExt, duplex};
+    use serde_json::{Value, json};
+    use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
 
     use super::StdioTransport;
 
     const WAIT: Duration = Duration::from_secs(10);
 
-    fn line(v: serde_json::Value) -> Vec<u8> {
-        let mut l = serde_json::to_vec(&v).unwrap();
-        l.push(b'\n');
-        l
+    /// A transport with one slot, fed `lines` after an `initialize` (id 0).
+    async fn one_slot(lines: &[Value]) -> (StdioTransport<DuplexStream>, DuplexStream) {
+        let (mut client, server_in) = duplex(1 << 16);
+        let (server_out, client_in) = duplex(1 << 16);
+        let t = StdioTransport::with_limits(server_in, server_out, 1 << 20, 1);
+        let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}},
+            "clientInfo": {"name": "t", "version": "0"}}});
+        let mut input = Vec::new();
+        for v in std::iter::once(&initialize).chain(lines) {
+            input.extend(serde_json::to_vec(v).unwrap());
+            input.push(b'\n');
+        }
+        client.write_all(&input).await.unwrap();
+        (t, client_in)
     }
 
-    fn initialize(id: i64) -> serde_json::Value {
-        json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}},
-            "clientInfo": {"name": "t", "version": "0"}}})
+    async fn next(t: &mut StdioTransport<DuplexStream>) -> ClientJsonRpcMessage {
+        tokio::time::timeout(WAIT, t.receive())
+            .await
+            .expect("a message within the wait")
+            .expect("the transport is open")
+    }
+
+    fn is_request(m: &ClientJsonRpcMessage, id: &str) -> bool {
+        matches!(m, JsonRpcMessage::Request(r) if r.id.to_string() == id)
+    }
+
+    /// Answers request 0, which frees the only slot.
+    async fn answer_initialize(t: &mut StdioTransport<DuplexStream>) {
+        let done: ServerJsonRpcMessage =
+            serde_json::from_value(json!({"jsonrpc": "2.0", "id": 0, "result": {}})).unwrap();
+        t.send(done).await.unwrap();
     }
 
     /// With every slot taken by requests that wait on the client (an
     /// elicitation), the client's answer is still read and handed on; the
-    /// request read after them waits for a slot and then goes on, in order.
+    /// requests read after them wait for a slot and then go on, in order.
     #[tokio::test]
     async fn answers_are_read_while_every_slot_waits() {
-        let (mut client, server_in) = duplex(1 << 16);
-        let (server_out, _client_in) = duplex(1 << 16);
-        let mut t = StdioTransport::with_limits(server_in, server_out, 1 << 20, 1);
-        let mut input = line(initialize(0));
-        input.extend(line(
+        let (mut t, _out) = one_slot(&[
             json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
-        ));
-        input.extend(line(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})));
-        input.extend(line(json!({"jsonrpc": "2.0", "id": "e1", "result": {}})));
-        client.write_all(&input).await.unwrap();
-
-        let first = tokio::time::timeout(WAIT, t.receive())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            matches!(&first, JsonRpcMessage::Request(r) if r.id.to_string() == "0"),
-            "{first:?}"
-        );
+            json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+            json!({"jsonrpc": "2.0", "id": "e1", "result": {}}),
+        ])
+        .await;
+        let first = next(&mut t).await;
+        assert!(is_request(&first, "0"), "{first:?}");
         // The only slot is held by request 0: the answer overtakes 1 and 2.
-        let second = tokio::time::timeout(WAIT, t.receive())
-            .await
-            .expect("the client's answer is read while requests wait for a slot")
-            .unwrap();
+        let second = next(&mut t).await;
         assert!(matches!(&second, JsonRpcMessage::Response(_)), "{second:?}");
-        // Answering request 0 frees the slot for request 1, then 2.
-        let done: ServerJsonRpcMessage =
-            serde_json::from_value(json!({"jsonrpc": "2.0", "id": 0, "result": {}})).unwrap();
-        t.send(done).await.unwrap();
-        let third = tokio::time::timeout(WAIT, t.receive())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            matches!(&third, JsonRpcMessage::Request(r) if r.id.to_string() == "1"),
-            "{third:?}"
-        );
+        answer_initialize(&mut t).await;
+        let third = next(&mut t).await;
+        assert!(is_request(&third, "1"), "{third:?}");
         assert!(
             tokio::time::timeout(Duration::from_millis(200), t.receive())
                 .await
@@ -475,43 +475,22 @@ mod tests {
     /// A cancelled request that still waits for a slot is never handed on.
     #[tokio::test]
     async fn a_waiting_request_that_is_cancelled_is_forgotten() {
-        let (mut client, server_in) = duplex(1 << 16);
-        let (server_out, _client_in) = duplex(1 << 16);
-        let mut t = StdioTransport::with_limits(server_in, server_out, 1 << 20, 1);
-        let mut input = line(initialize(0));
-        input.extend(line(
+        let (mut t, _out) = one_slot(&[
             json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
-        ));
-        input.extend(line(
             json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
-            "params": {"requestId": 1}}),
-        ));
-        input.extend(line(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"})));
-        client.write_all(&input).await.unwrap();
-
-        let first = tokio::time::timeout(WAIT, t.receive())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(matches!(&first, JsonRpcMessage::Request(r) if r.id.to_string() == "0"));
-        let cancel = tokio::time::timeout(WAIT, t.receive())
-            .await
-            .unwrap()
-            .unwrap();
+                "params": {"requestId": 1}}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+        ])
+        .await;
+        let first = next(&mut t).await;
+        assert!(is_request(&first, "0"), "{first:?}");
+        let cancel = next(&mut t).await;
         assert!(
             matches!(&cancel, JsonRpcMessage::Notification(_)),
             "{cancel:?}"
         );
-        let done: ServerJsonRpcMessage =
-            serde_json::from_value(json!({"jsonrpc": "2.0", "id": 0, "result": {}})).unwrap();
-        t.send(done).await.unwrap();
-        let next = tokio::time::timeout(WAIT, t.receive())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            matches!(&next, JsonRpcMessage::Request(r) if r.id.to_string() == "2"),
-            "{next:?}"
-        );
+        answer_initialize(&mut t).await;
+        let after = next(&mut t).await;
+        assert!(is_request(&after, "2"), "{after:?}");
     }
 }
