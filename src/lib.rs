@@ -11,7 +11,8 @@
 //!    - [`mcp`]: the rmcp server (tools, prompts, resources, completions,
 //!      client logging), and [`stdio`], its transport over stdin/stdout
 //!      (bounded lines, an error reply for every bad line, at most
-//!      [`stdio::MAX_IN_FLIGHT`] requests in flight);
+//!      [`stdio::MAX_IN_FLIGHT`] requests in flight and [`stdio::MAX_PARKED`]
+//!      waiting, while answers and cancellations are still read);
 //!    - in the binary (`src/main.rs`): `cli/`, the CLI twin of every tool,
 //!      one file per command family (`args.rs`: the grammar; `knowledge.rs`:
 //!      route, search, read, refs, facts, index; `aws.rs`: apps, logs, plan,
