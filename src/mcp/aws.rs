@@ -1,5 +1,5 @@
 //! The AWS tools: thin wrappers over the [`Sandbox`]; consent to
-//! `msf_apply_change` is asked as [`super::consent`] says.
+//! `msf_apply_change` is asked as `mcp/consent.rs` says.
 
 use rmcp::{
     ErrorData, RoleServer,

@@ -2,8 +2,8 @@
 //! effect, then sealed (HMAC) and bound to the application's version id and
 //! conditional token, so that applying a stale or altered plan is refused.
 //!
-//! This module holds the plan's types and its view; [`build`] computes a plan,
-//! [`seal`] seals one and checks it on its way back.
+//! This module holds the plan's types and its view; `build` computes a plan,
+//! `seal` seals one and checks it on its way back.
 
 use std::time::Duration;
 
