@@ -133,7 +133,7 @@ impl App {
                 &self.corpus,
                 &self.index,
                 &self.table,
-                query,
+                (query, &terms),
                 runtime.as_deref(),
             )?;
             let mut found = ranked.sections;

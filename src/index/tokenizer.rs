@@ -244,7 +244,6 @@ fn versions(whole: &str, parts: &[(usize, usize)]) -> Vec<(String, Vec<usize>)> 
             if !joined {
                 flush(&mut run, &mut out);
             }
-            let digits = if run.is_empty() { digits } else { word };
             run.push((k, digits));
         }
         last_end = Some(pe);

@@ -186,7 +186,6 @@ pub fn resolve_runtime(
 
 /// The evidence behind a route: every reference's score and what made it.
 struct Scoring<'a> {
-    terms: Terms,
     /// (reference position, score), best first; only positive scores.
     scored: Vec<(usize, f32)>,
     /// Section hits per reference, best first.
@@ -204,13 +203,14 @@ fn score<'a>(
     corpus: &Corpus,
     index: &SearchIndex,
     table: &'a RouteTable,
-    (question, terms): (&str, Terms),
+    question: &str,
+    terms: &Terms,
     raw: &[SectionHit],
     runtime: Option<&str>,
 ) -> Result<Scoring<'a>> {
     let lower = question.to_lowercase();
     let fired: Vec<&'static rules::Rule> = rules::fired(&lower).collect();
-    let front_hits = index.search_references(&terms, corpus.docs().len())?;
+    let front_hits = index.search_references(terms, corpus.docs().len())?;
     let mut section_hits = raw.to_vec();
     if let Some(r) = runtime {
         prefer_runtime(corpus, &mut section_hits, r);
@@ -304,7 +304,6 @@ fn score<'a>(
     }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(Scoring {
-        terms,
         scored,
         by_doc,
         literal,
@@ -326,18 +325,18 @@ pub struct Ranked {
     pub total: usize,
 }
 
-/// Scores every reference for `question` and keeps the section pool, so that
-/// a search rescoring sections by their reference runs the section query once.
+/// Scores every reference for `question` (with `terms`, its analyzed terms,
+/// which the caller already has) and keeps the section pool, so that a search
+/// rescoring sections by their reference analyzes and queries once.
 pub fn rank(
     corpus: &Corpus,
     index: &SearchIndex,
     table: &RouteTable,
-    question: &str,
+    (question, terms): (&str, &Terms),
     runtime: Option<&str>,
 ) -> Result<Ranked> {
-    let terms = Terms::new(question);
-    let (sections, total) = index.search_sections(&terms, None, SECTION_POOL)?;
-    let scoring = score(corpus, index, table, (question, terms), &sections, runtime)?;
+    let (sections, total) = index.search_sections(terms, None, SECTION_POOL)?;
+    let scoring = score(corpus, index, table, question, terms, &sections, runtime)?;
     let mut scores = vec![0.0; corpus.docs().len()];
     for (i, s) in scoring.scored {
         if let Some(slot) = scores.get_mut(i) {
@@ -363,7 +362,7 @@ pub fn route(
 ) -> Result<RouteOutput> {
     let terms = Terms::new(question);
     let (raw, _) = index.search_sections(&terms, None, SECTION_POOL)?;
-    let scoring = score(corpus, index, table, (question, terms), &raw, runtime)?;
+    let scoring = score(corpus, index, table, question, &terms, &raw, runtime)?;
     let routes: Vec<Route> = scoring
         .scored
         .iter()
@@ -374,7 +373,7 @@ pub fn route(
             let mut why = explain(
                 doc,
                 table.front_terms.get(i),
-                &scoring.terms,
+                &terms,
                 scoring.literal.get(i).map_or(&[][..], Vec::as_slice),
                 scoring.by_doc.get(&i).map_or(0, Vec::len),
             );
