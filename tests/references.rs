@@ -243,6 +243,7 @@ fn held_out_sets_are_well_formed_and_cover_the_corpus() {
         ("heldout.jsonl", 60, 10),
         ("field.jsonl", 80, 10),
         ("field2.jsonl", 40, 8),
+        ("field3.jsonl", 60, 12),
     ] {
         let qs = held_out(name);
         assert!(qs.len() >= min, "{name}: {} questions", qs.len());
@@ -276,10 +277,20 @@ fn held_out_sets_are_well_formed_and_cover_the_corpus() {
             doc.name
         );
     }
+    // The blind set of 2026-11-30 names every reference as primary.
+    let qs = held_out("field3.jsonl");
+    for doc in corpus.docs().iter().filter(|d| d.name != "SKILL.md") {
+        assert!(
+            qs.iter().any(|q| q.refs[0] == doc.name),
+            "field3.jsonl: {} is never a primary",
+            doc.name
+        );
+    }
     // Every field question says where it was asked.
     for q in held_out("field.jsonl")
         .into_iter()
         .chain(held_out("field2.jsonl"))
+        .chain(held_out("field3.jsonl"))
     {
         let src = q.source.as_deref().unwrap_or_default();
         assert!(src.starts_with("https://"), "{}: source `{src}`", q.id);
@@ -489,12 +500,14 @@ fn search_and_route_prefer_the_users_runtime() {
     }
 }
 
-/// Floors, not targets: each held-out set keeps the routing and retrieval it
-/// had when this test was written (2026-11-30, one question of slack), so a
-/// change that helps the tuning sets at the held-out sets' expense fails
-/// here; and Chinese questions, pooled over the held-out sets, route their
-/// primary reference into the first 3 at least 92% of the time. Counts are
-/// (questions, route@3, set@5, fact@5) as `msf-mcp eval` reports them.
+/// Floors, not targets: each held-out set inspected while tuning keeps the
+/// routing and retrieval it had when this test was written (2026-11-30, one
+/// question of slack), so a change that helps the tuning sets at the held-out
+/// sets' expense fails here. `field3.jsonl`, written blind on 2026-11-30
+/// before that day's tuning, is held to the bars themselves (route@3
+/// ≥ 0.95, set@5 and fact@5 ≥ 0.90), and so are the Chinese questions pooled
+/// over the held-out sets (route@3 ≥ 0.92). Counts are (questions, route@3,
+/// set@5, fact@5) as `msf-mcp eval` reports them.
 #[test]
 fn held_out_sets_keep_their_floors() {
     let app = real_app();
@@ -502,6 +515,7 @@ fn held_out_sets_keep_their_floors() {
         ("heldout.jsonl", 60, 54, 52, 53),
         ("field.jsonl", 84, 76, 73, 76),
         ("field2.jsonl", 40, 36, 36, 32),
+        ("field3.jsonl", 60, 57, 54, 54),
     ];
     let (mut zh_n, mut zh_route) = (0, 0);
     for (name, n, route3, set5, fact5) in floors {
