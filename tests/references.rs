@@ -549,3 +549,45 @@ fn held_out_sets_keep_their_floors() {
         "Chinese held-out route@3 {zh_route}/{zh_n} < 0.92"
     );
 }
+
+/// Where the user saw an error (its logs, 日志) is not what the question is
+/// about: the error's topic comes before logging-configuration.md, in English
+/// and in Chinese alike.
+#[test]
+fn the_word_for_logs_does_not_lead_a_question_about_an_error() {
+    let app = real_app();
+    for question in [
+        "The logs show java.lang.OutOfMemoryError: Java heap space and the job keeps restarting",
+        "日志里看到 OutOfMemoryError: Java heap space，作业一直重启",
+    ] {
+        let out = app
+            .route(
+                &msf_mcp::api::RouteArgs {
+                    question: question.into(),
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+        let first = out.read_plan.first().cloned().unwrap_or_default();
+        assert_ne!(
+            first, "logging-configuration.md",
+            "{question}: {:?}",
+            out.read_plan
+        );
+    }
+    // Asked about logs themselves, the logging reference still leads.
+    let out = app
+        .route(
+            &msf_mcp::api::RouteArgs {
+                question: "MSF 应用的日志在 CloudWatch 哪里看？".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        out.read_plan.first().map(String::as_str),
+        Some("logging-configuration.md")
+    );
+}

@@ -75,7 +75,7 @@ const GLOSSARY: &[(&str, &str)] = &[
     ("报警", "alarm"),
     ("日志级别", "LogLevel log level"),
     ("日志组", "log group"),
-    ("日志", "log logging CloudWatch Logs"),
+    ("日志", "log logging"),
     ("定价", "pricing price cost"),
     ("价格", "price cost"),
     ("费用", "cost pricing"),
@@ -237,5 +237,16 @@ mod tests {
         assert!(e.contains("checkpoint timeout"), "{e}");
         assert!(expand("并行度").contains("parallelism"));
         assert_eq!(expand("plain English words"), "");
+    }
+
+    #[test]
+    fn a_log_is_a_log_not_cloudwatch() {
+        // 日志 says where the user saw something, like "logs" in English: it
+        // must not also pull in CloudWatch, which a Chinese OOM question
+        // quoting its logs then routed to logging-configuration.md first.
+        let e = expand("日志里看到 OutOfMemoryError");
+        assert!(e.contains("log"), "{e}");
+        assert!(!e.to_lowercase().contains("cloudwatch"), "{e}");
+        assert!(expand("CloudWatch 日志组").contains("log group"));
     }
 }
