@@ -103,8 +103,99 @@ pub struct SetReport {
     pub name: String,
     /// Never tuned on.
     pub held_out: bool,
+    /// Scored against a second assessor's labels (see [`relabel`]).
+    #[serde(default)]
+    pub second: bool,
     /// Its report.
     pub report: Report,
+}
+
+/// A second assessor's judgement of one question: the reference to open
+/// first and the others worth opening, made without seeing the first labels
+/// or the router's answers.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SecondLabel {
+    /// Question id.
+    pub id: String,
+    /// The reference to open first.
+    pub primary: String,
+    /// Further references, best first.
+    #[serde(default)]
+    pub also: Vec<String>,
+    /// `high`, `medium` or `low` (two equally good primaries, or weak coverage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+    /// Why, in a line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// Loads second-assessor labels (one JSON object a line), by question id.
+pub fn load_second_labels(path: &std::path::Path) -> Result<BTreeMap<String, SecondLabel>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let l: SecondLabel = serde_json::from_str(line).map_err(|e| {
+            Error::InvalidInput(format!(
+                "{} line {}: not a label object ({{\"id\", \"primary\", \"also\"}}): {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        if out.insert(l.id.clone(), l).is_some() {
+            return Err(Error::InvalidInput(format!(
+                "{} line {}: a second label for the same question id",
+                path.display(),
+                i + 1
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// `set` with each question's expected references replaced by its second
+/// label (primary first); `None` when no question of the set has one. A set
+/// only partly labelled is refused: its figures could not be compared.
+pub fn relabel(set: &Set, labels: &BTreeMap<String, SecondLabel>) -> Result<Option<Set>> {
+    let missing: Vec<&str> = set
+        .questions
+        .iter()
+        .filter(|q| !labels.contains_key(&q.id))
+        .map(|q| q.id.as_str())
+        .collect();
+    if missing.len() == set.questions.len() {
+        return Ok(None);
+    }
+    if !missing.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "the second labels cover {} of the {} questions of {} (missing: {}); label all of them or none",
+            set.questions.len() - missing.len(),
+            set.questions.len(),
+            set.name,
+            missing
+                .iter()
+                .take(5)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let mut questions = set.questions.clone();
+    for q in &mut questions {
+        if let Some(l) = labels.get(&q.id) {
+            let mut refs = vec![l.primary.clone()];
+            refs.extend(l.also.iter().filter(|r| **r != l.primary).cloned());
+            q.refs = refs;
+        }
+    }
+    Ok(Some(Set {
+        name: format!("{} (2nd labels)", set.name),
+        held_out: set.held_out,
+        questions,
+    }))
 }
 
 /// Several sets side by side: one line per set and one per language in it,
@@ -136,9 +227,19 @@ pub fn render_sets(reports: &[SetReport]) -> String {
             row(&mut s, role, &format!("  {lang}"), sc);
         }
     }
-    // With several held-out sets, their questions pooled, overall and per language.
-    let held: Vec<&&SetReport> = sorted.iter().filter(|r| r.held_out).collect();
-    if held.len() > 1 {
+    // With several held-out sets, their questions pooled, overall and per
+    // language; the sets scored against second labels pooled apart.
+    for (second, name) in [
+        (false, "all held-out (pooled)"),
+        (true, "all, 2nd labels (pooled)"),
+    ] {
+        let held: Vec<&&SetReport> = sorted
+            .iter()
+            .filter(|r| r.held_out && r.second == second)
+            .collect();
+        if held.len() < 2 {
+            continue;
+        }
         let mut all = Score::default();
         let mut by_lang: BTreeMap<&str, Score> = BTreeMap::new();
         for r in &held {
@@ -147,7 +248,7 @@ pub fn render_sets(reports: &[SetReport]) -> String {
                 by_lang.entry(lang.as_str()).or_default().merge(sc);
             }
         }
-        row(&mut s, "held-out", "all held-out (pooled)", &all);
+        row(&mut s, "held-out", name, &all);
         for (lang, sc) in &by_lang {
             row(&mut s, "held-out", &format!("  {lang}"), sc);
         }
@@ -465,6 +566,7 @@ mod tests {
         SetReport {
             name: name.to_string(),
             held_out,
+            second: false,
             report: Report {
                 overall: score.clone(),
                 by_lang: BTreeMap::from([(lang.to_string(), score)]),
@@ -494,5 +596,90 @@ mod tests {
             set("a", true, "zh", 12, 11),
         ]);
         assert!(!one.contains("pooled"), "{one}");
+    }
+
+    #[test]
+    fn second_labels_are_pooled_apart_from_the_first() {
+        let mut a2 = set("a (2nd labels)", true, "en", 12, 12);
+        a2.second = true;
+        let mut b2 = set("b (2nd labels)", true, "en", 8, 8);
+        b2.second = true;
+        let text = render_sets(&[
+            set("a", true, "en", 12, 6),
+            a2,
+            set("b", true, "en", 8, 4),
+            b2,
+        ]);
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.contains(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(line("all held-out (pooled)").contains("0.500"), "{text}");
+        assert!(line("all, 2nd labels (pooled)").contains("1.000"), "{text}");
+    }
+
+    fn question(id: &str, refs: &[&str]) -> Question {
+        Question {
+            id: id.into(),
+            q: "q".into(),
+            refs: refs.iter().map(|r| r.to_string()).collect(),
+            must: vec!["m".into()],
+            lang: "en".into(),
+            source: None,
+        }
+    }
+
+    #[test]
+    fn relabel_replaces_the_expected_references_of_a_fully_labelled_set() {
+        let set = Set {
+            name: "s.jsonl".into(),
+            held_out: true,
+            questions: vec![question("q1", &["a.md", "b.md"]), question("q2", &["c.md"])],
+        };
+        let labels: BTreeMap<String, SecondLabel> = parse_labels(
+            r#"{"id": "q1", "primary": "b.md", "also": ["b.md", "d.md"]}
+{"id": "q2", "primary": "c.md"}
+{"id": "other", "primary": "x.md"}"#,
+        );
+        let r = relabel(&set, &labels).unwrap().unwrap();
+        assert_eq!(r.name, "s.jsonl (2nd labels)");
+        assert_eq!(r.questions[0].refs, vec!["b.md", "d.md"]);
+        assert_eq!(r.questions[0].must, vec!["m"]);
+        assert_eq!(r.questions[1].refs, vec!["c.md"]);
+        // No label for any of its questions: the set is not relabelled.
+        let none = parse_labels(r#"{"id": "zzz", "primary": "a.md"}"#);
+        assert!(relabel(&set, &none).unwrap().is_none());
+        // Some but not all: refused, naming what is missing.
+        let part = parse_labels(r#"{"id": "q1", "primary": "a.md"}"#);
+        let err = relabel(&set, &part).unwrap_err().to_string();
+        assert!(err.contains("1 of the 2") && err.contains("q2"), "{err}");
+    }
+
+    fn parse_labels(text: &str) -> BTreeMap<String, SecondLabel> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.jsonl");
+        std::fs::write(&path, text).unwrap();
+        load_second_labels(&path).unwrap()
+    }
+
+    #[test]
+    fn second_labels_that_repeat_an_id_or_are_not_labels_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.jsonl");
+        std::fs::write(
+            &path,
+            "{\"id\": \"q1\", \"primary\": \"a.md\"}\n{\"id\": \"q1\", \"primary\": \"b.md\"}\n",
+        )
+        .unwrap();
+        let err = load_second_labels(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("same question id"),
+            "{err}"
+        );
+        std::fs::write(&path, "{\"id\": \"q1\"}\n").unwrap();
+        let err = load_second_labels(&path).unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("primary"), "{err}");
     }
 }

@@ -440,6 +440,37 @@ fn eval_reports_tuning_and_held_out_sets_side_by_side() {
     // so it is reached after some text and before the cap.
     let cost = v[1]["report"]["overall"]["costs"][0].as_u64().unwrap();
     assert!(cost > 0 && cost < 40_000, "cost {cost}");
+
+    // A second assessor's labels: the held-out set is scored against them
+    // too, on its own line; labels covering no held-out question are refused.
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(
+        &second,
+        r#"{"id": "h-1", "primary": "resource-optimization.md", "also": ["scaling-decisions.md"], "confidence": "medium"}"#,
+    )
+    .unwrap();
+    let args = |labels: &str| {
+        run_fixture(&[
+            "eval",
+            tune.to_str().unwrap(),
+            "--held-out",
+            held.to_str().unwrap(),
+            "--second-labels",
+            labels,
+        ])
+    };
+    let o = args(second.to_str().unwrap());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("held-out") && l.contains("held.jsonl (2nd labels)")),
+        "{out}"
+    );
+    std::fs::write(&second, r#"{"id": "other", "primary": "msf-overview.md"}"#).unwrap();
+    let o = args(second.to_str().unwrap());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("name no question"), "{}", stderr(&o));
 }
 
 /// Every subcommand's help lists the global options under their own heading,

@@ -236,6 +236,10 @@ pub enum Command {
         /// A held-out set (never tuned on), reported on its own line (repeatable).
         #[arg(long = "held-out", value_name = "FILE")]
         held_out: Vec<PathBuf>,
+        /// A second assessor's labels of the held-out questions (one `{"id", "primary", "also"}` a line):
+        /// each held-out set is also scored against them, on its own line and pooled apart.
+        #[arg(long = "second-labels", value_name = "FILE")]
+        second_labels: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -1,7 +1,7 @@
 //! `msf-mcp eval`: routing and retrieval metrics over question sets, tuning
 //! and held-out sets each on its own line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
@@ -9,27 +9,44 @@ use msf_mcp::{config::KnowledgeConfig, eval};
 
 use super::{Outcome, emit, load};
 
-/// Scores the sets in `files` and `held_out`.
+/// Scores the sets in `files` and `held_out`, and the held-out sets again
+/// against `second_labels` when given.
 pub(super) fn run(
     config: &KnowledgeConfig,
     files: &[PathBuf],
     held_out: &[PathBuf],
+    second_labels: Option<&Path>,
     json: bool,
 ) -> Result<Outcome> {
     let mut sets = Vec::new();
     for f in files {
-        sets.push(eval::load_set(f, false)?);
+        sets.push((eval::load_set(f, false)?, false));
     }
+    let labels = second_labels.map(eval::load_second_labels).transpose()?;
     for f in held_out {
-        sets.push(eval::load_set(f, true)?);
+        let set = eval::load_set(f, true)?;
+        let relabelled = match &labels {
+            Some(l) => eval::relabel(&set, l)?,
+            None => None,
+        };
+        sets.push((set, false));
+        if let Some(r) = relabelled {
+            sets.push((r, true));
+        }
+    }
+    if labels.is_some() && !sets.iter().any(|(_, second)| *second) {
+        anyhow::bail!(
+            "the second labels name no question of the held-out sets; pass the sets they label with --held-out"
+        );
     }
     let app = load(config)?;
     let mut reports = Vec::new();
-    for set in sets {
+    for (set, second) in sets {
         reports.push(eval::SetReport {
             report: eval::run(&app, &set.questions)?,
             name: set.name,
             held_out: set.held_out,
+            second,
         });
     }
     match (reports.as_slice(), json) {

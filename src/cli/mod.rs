@@ -55,8 +55,9 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Eval {
             files,
             held_out,
+            second_labels,
             json,
-        } => eval::run(&config, files, held_out, *json),
+        } => eval::run(&config, files, held_out, second_labels.as_deref(), *json),
     }
 }
 
