@@ -14,12 +14,13 @@ pub mod tokenizer;
 use std::path::Path;
 
 use tantivy::{
-    Index, IndexReader, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
     collector::{Count, TopDocs},
+    columnar::Column,
     query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery},
     schema::{
-        Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-        Value,
+        FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+        TextOptions,
     },
 };
 
@@ -62,8 +63,8 @@ impl Fields {
         );
         let fields = Fields {
             kind: b.add_text_field("kind", STRING),
-            doc_ord: b.add_u64_field("doc_ord", INDEXED | STORED),
-            sec_ord: b.add_u64_field("sec_ord", STORED),
+            doc_ord: b.add_u64_field("doc_ord", INDEXED | STORED | FAST),
+            sec_ord: b.add_u64_field("sec_ord", STORED | FAST),
             reference: b.add_text_field("reference", STRING),
             heading: b.add_text_field("heading", text.clone()),
             body: b.add_text_field("body", text.clone()),
@@ -207,12 +208,13 @@ impl SearchIndex {
             &query,
             &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
         )?;
+        let mut ords = Ords::new(&searcher);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr)?;
+            let (doc, section) = ords.get(addr)?;
             hits.push(SectionHit {
-                doc: u64_of(&d, f.doc_ord),
-                section: u64_of(&d, f.sec_ord),
+                doc,
+                section,
                 score,
             });
         }
@@ -228,11 +230,11 @@ impl SearchIndex {
         };
         let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let mut ords = Ords::new(&searcher);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr)?;
             hits.push(DocHit {
-                doc: u64_of(&d, f.doc_ord),
+                doc: ords.get(addr)?.0,
                 score,
             });
         }
@@ -290,8 +292,38 @@ impl SearchIndex {
     }
 }
 
-fn u64_of(doc: &TantivyDocument, field: Field) -> usize {
-    doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize
+/// Reads a hit's reference and section positions from the fast fields (no
+/// stored document is decompressed), opening each segment's columns once.
+struct Ords<'a> {
+    searcher: &'a Searcher,
+    columns: Vec<Option<(Column<u64>, Column<u64>)>>,
+}
+
+impl<'a> Ords<'a> {
+    fn new(searcher: &'a Searcher) -> Ords<'a> {
+        Ords {
+            searcher,
+            columns: vec![None; searcher.segment_readers().len()],
+        }
+    }
+
+    /// (reference position, section position) of the document at `addr`.
+    fn get(&mut self, addr: DocAddress) -> Result<(usize, usize)> {
+        let slot = addr.segment_ord as usize;
+        if self.columns.get(slot).is_some_and(Option::is_none) {
+            let fast = self.searcher.segment_reader(addr.segment_ord).fast_fields();
+            let cols = (fast.u64("doc_ord")?, fast.u64("sec_ord")?);
+            if let Some(c) = self.columns.get_mut(slot) {
+                *c = Some(cols);
+            }
+        }
+        let Some(Some((doc, sec))) = self.columns.get(slot) else {
+            return Ok((0, 0));
+        };
+        let doc = doc.first(addr.doc_id).unwrap_or(0) as usize;
+        let sec = sec.first(addr.doc_id).unwrap_or(0) as usize;
+        Ok((doc, sec))
+    }
 }
 
 /// Adds one document per reference and one per section to a fresh index.
