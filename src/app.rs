@@ -117,7 +117,10 @@ impl App {
             None => None,
         };
         let filter = doc.and_then(|d| self.corpus.position(&d.name));
-        let terms = Terms::new(query);
+        // A search is after the section that states a fact, so the parts of
+        // an identifier the corpus knows weigh less than the identifier
+        // (see `index::SEARCH_PART_WEIGHT`); routing keeps them whole.
+        let terms = Terms::new(query).with_part_weight(crate::index::SEARCH_PART_WEIGHT);
         let runtime = route::resolve_runtime(&self.corpus, args.runtime.as_deref(), query)?;
         // Across the corpus, or with a runtime, a wider pool is rescored so
         // that sections of the references the question points to, or naming

@@ -51,6 +51,28 @@ pub fn terms(text: &str) -> Vec<String> {
     out
 }
 
+/// Like [`terms`], each with the longest other token of the same text that
+/// contains it, when it is a part of one (`commit` and `fail` of
+/// `commitsFailed`).
+pub fn terms_with_wholes(text: &str) -> Vec<(String, Option<String>)> {
+    let mut analyzer = analyzer();
+    let mut stream = analyzer.token_stream(text);
+    let mut raw: Vec<(String, usize, usize)> = Vec::new();
+    while let Some(token) = stream.next() {
+        raw.push((token.text.clone(), token.offset_from, token.offset_to));
+    }
+    raw.iter()
+        .map(|(t, from, to)| {
+            let whole = raw
+                .iter()
+                .filter(|(_, f, e)| f <= from && to <= e && (e - f) > (to - from))
+                .max_by_key(|(_, f, e)| e - f)
+                .map(|(w, _, _)| w.clone());
+            (t.clone(), whole)
+        })
+        .collect()
+}
+
 /// See the module documentation.
 #[derive(Clone, Debug, Default)]
 pub struct MsfTokenizer;
@@ -407,5 +429,20 @@ mod tests {
     fn long_junk_tokens_are_dropped() {
         let junk = "x".repeat(200);
         assert!(terms(&junk).is_empty());
+    }
+
+    #[test]
+    fn parts_know_the_identifier_they_come_from() {
+        let got = super::terms_with_wholes("commitsFailed rose");
+        let whole_of = |t: &str| {
+            got.iter()
+                .find(|(g, _)| g == t)
+                .map(|(_, w)| w.clone())
+                .unwrap_or_else(|| panic!("{t} missing in {got:?}"))
+        };
+        assert_eq!(whole_of("commitsfail"), None);
+        assert_eq!(whole_of("commit"), Some("commitsfail".to_string()));
+        assert_eq!(whole_of("fail"), Some("commitsfail".to_string()));
+        assert_eq!(whole_of("rose"), None);
     }
 }
