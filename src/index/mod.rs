@@ -11,7 +11,10 @@ mod snippet;
 mod store;
 pub mod tokenizer;
 
-use std::path::Path;
+use std::{
+    collections::{HashMap, HashSet},
+    path::Path,
+};
 
 use tantivy::{
     DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
@@ -19,8 +22,7 @@ use tantivy::{
     columnar::Column,
     query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery},
     schema::{
-        FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-        TextOptions,
+        FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
     },
 };
 
@@ -72,8 +74,8 @@ impl Fields {
         );
         let fields = Fields {
             kind: b.add_text_field("kind", STRING),
-            doc_ord: b.add_u64_field("doc_ord", INDEXED | STORED | FAST),
-            sec_ord: b.add_u64_field("sec_ord", STORED | FAST),
+            doc_ord: b.add_u64_field("doc_ord", INDEXED | FAST),
+            sec_ord: b.add_u64_field("sec_ord", FAST),
             reference: b.add_text_field("reference", STRING),
             heading: b.add_text_field("heading", text.clone()),
             body: b.add_text_field("body", text.clone()),
@@ -239,10 +241,10 @@ impl SearchIndex {
     ) -> Result<(Vec<SectionHit>, usize)> {
         let f = &self.fields;
         let weighted = [(f.heading, 1.3), (f.body, 1.0), (f.code, 0.5)];
-        let Some(query) = self.query("s", terms, &weighted, doc) else {
+        let searcher = self.reader.searcher();
+        let Some(query) = self.query(&searcher, "s", terms, &weighted, doc) else {
             return Ok((Vec::new(), 0));
         };
-        let searcher = self.reader.searcher();
         let (top, total) = searcher.search(
             &query,
             &(TopDocs::with_limit(limit.max(1)).order_by_score(), Count),
@@ -264,10 +266,10 @@ impl SearchIndex {
     pub fn search_references(&self, terms: &Terms, limit: usize) -> Result<Vec<DocHit>> {
         let f = &self.fields;
         let weighted = [(f.keywords, 1.5), (f.heading, 1.5), (f.body, 1.0)];
-        let Some(query) = self.query("m", terms, &weighted, None) else {
+        let searcher = self.reader.searcher();
+        let Some(query) = self.query(&searcher, "m", terms, &weighted, None) else {
             return Ok(Vec::new());
         };
-        let searcher = self.reader.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         let mut ords = Ords::new(&searcher);
         let mut hits = Vec::with_capacity(top.len());
@@ -285,11 +287,46 @@ impl SearchIndex {
         snippet::snippet(text, terms.as_slice(), max_chars)
     }
 
+    /// Each term's query weight: [`Terms::with_part_weight`] for a part of an
+    /// identifier that occurs in one of the `weighted` fields, else 1.
+    fn term_weights(
+        &self,
+        searcher: &Searcher,
+        terms: &Terms,
+        weighted: &[(Field, f32)],
+    ) -> Vec<f32> {
+        let n = terms.as_slice().len();
+        if terms.part_weight == 1.0 {
+            return vec![1.0; n];
+        }
+        // Each identifier with parts, looked up once however many parts it has.
+        let in_corpus = |whole: &str| {
+            weighted.iter().any(|&(field, _)| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, whole))
+                    .is_ok_and(|n| n > 0)
+            })
+        };
+        let known: HashMap<usize, bool> = (0..n)
+            .filter_map(|i| terms.whole_of(i))
+            .collect::<HashSet<usize>>()
+            .into_iter()
+            .map(|w| (w, terms.as_slice().get(w).is_some_and(|t| in_corpus(t))))
+            .collect();
+        (0..n)
+            .map(|i| match terms.whole_of(i).and_then(|w| known.get(&w)) {
+                Some(true) => terms.part_weight,
+                _ => 1.0,
+            })
+            .collect()
+    }
+
     /// OR of every term in every weighted field, restricted to one kind of
     /// document (and one reference when `doc` is given). `None` when there is
     /// no term to search for.
     fn query(
         &self,
+        searcher: &Searcher,
         kind: &str,
         terms: &Terms,
         weighted: &[(Field, f32)],
@@ -298,22 +335,9 @@ impl SearchIndex {
         if terms.is_empty() {
             return None;
         }
+        let weights = self.term_weights(searcher, terms, weighted);
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let searcher = self.reader.searcher();
-        // Whether the corpus has the term in one of the fields searched.
-        let known = |t: &str| {
-            weighted.iter().any(|&(field, _)| {
-                searcher
-                    .doc_freq(&Term::from_field_text(field, t))
-                    .is_ok_and(|n| n > 0)
-            })
-        };
-        for (i, t) in terms.as_slice().iter().enumerate() {
-            let whole = terms.whole_of(i).and_then(|w| terms.as_slice().get(w));
-            let tw = match whole {
-                Some(whole) if terms.part_weight != 1.0 && known(whole) => terms.part_weight,
-                _ => 1.0,
-            };
+        for (t, &tw) in terms.as_slice().iter().zip(&weights) {
             for &(field, boost) in weighted {
                 let boost = boost * tw;
                 let q = TermQuery::new(

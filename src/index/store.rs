@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// Bumped whenever the schema or the documents written change.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Generations kept per index directory (several corpora may share it).
 const KEEP_GENERATIONS: usize = 4;

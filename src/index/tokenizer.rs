@@ -40,27 +40,30 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// Returns the analyzed terms of `text`, in order, repeats included.
-pub fn terms(text: &str) -> Vec<String> {
+/// The analyzed tokens of `text`, in order, repeats included.
+fn analyzed(text: &str) -> Vec<Token> {
     let mut analyzer = analyzer();
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
-    while let Some(token) = stream.next() {
-        out.push(token.text.clone());
+    while stream.advance() {
+        out.push(stream.token().clone());
     }
     out
+}
+
+/// Returns the analyzed terms of `text`, in order, repeats included.
+pub fn terms(text: &str) -> Vec<String> {
+    analyzed(text).into_iter().map(|t| t.text).collect()
 }
 
 /// Like [`terms`], each with the longest other token of the same text that
 /// contains it, when it is a part of one (`commit` and `fail` of
 /// `commitsFailed`).
 pub fn terms_with_wholes(text: &str) -> Vec<(String, Option<String>)> {
-    let mut analyzer = analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut raw: Vec<(String, usize, usize)> = Vec::new();
-    while let Some(token) = stream.next() {
-        raw.push((token.text.clone(), token.offset_from, token.offset_to));
-    }
+    let raw: Vec<(String, usize, usize)> = analyzed(text)
+        .into_iter()
+        .map(|t| (t.text, t.offset_from, t.offset_to))
+        .collect();
     raw.iter()
         .map(|(t, from, to)| {
             let whole = raw
@@ -329,17 +332,9 @@ fn push_owned(out: &mut Vec<Token>, from: usize, to: usize, position: usize, tex
 }
 
 fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
-    let Some(t) = text.get(from..to) else { return };
-    if t.len() > MAX_TOKEN_BYTES {
-        return;
+    if let Some(t) = text.get(from..to).filter(|t| t.len() <= MAX_TOKEN_BYTES) {
+        push_owned(out, from, to, position, t.to_string());
     }
-    out.push(Token {
-        offset_from: from,
-        offset_to: to,
-        position,
-        text: t.to_string(),
-        position_length: 1,
-    });
 }
 
 #[cfg(test)]
