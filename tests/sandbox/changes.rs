@@ -256,13 +256,7 @@ async fn outside_the_allowlist_unread_references_stale_altered_and_declined_plan
         .unwrap();
     assert_eq!(out.operation, "UpdateApplication");
     assert_eq!(update.num_calls(), 1);
-    let denied = s
-        .audit_log(&AuditArgs {
-            outcome: Some("denied".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .records;
+    let denied = audited(&s, "denied");
     assert!(
         denied.len() >= 5,
         "every refusal is audited: {}",
@@ -347,12 +341,6 @@ async fn aws_failures_are_clear_errors() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("state does not allow"), "{e}");
-    let outcomes = s
-        .audit_log(&AuditArgs {
-            outcome: Some("error".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .records;
+    let outcomes = audited(&s, "error");
     assert_eq!(outcomes.len(), 1);
 }

@@ -222,6 +222,16 @@ pub(crate) fn sandbox(policy: Policy, aws: AwsSettings) -> (Sandbox, tempfile::T
     (s, dir)
 }
 
+/// The audit records with `outcome` (`denied`, `error`, `ok`), oldest first.
+pub(crate) fn audited(s: &Sandbox, outcome: &str) -> Vec<audit::Record> {
+    s.audit_log(&AuditArgs {
+        outcome: Some(outcome.into()),
+        ..Default::default()
+    })
+    .unwrap()
+    .records
+}
+
 pub(crate) fn audit_text(s: &Sandbox) -> String {
     std::fs::read_to_string(s.audit().path()).unwrap()
 }

@@ -143,13 +143,7 @@ async fn moto_context_and_region_allowlist() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("allow.regions"), "{e}");
-    let records = s
-        .audit_log(&AuditArgs {
-            outcome: Some("denied".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .records;
+    let records = audited(&s, "denied");
     assert_eq!(records.len(), 1, "a denial is audited");
     assert!(s.audit().verify().unwrap().ok());
 }
@@ -175,13 +169,7 @@ async fn moto_a_default_region_outside_the_allow_list_is_refused() {
         .await
         .unwrap();
     assert_eq!(c.region.as_deref(), Some("eu-west-1"));
-    let denied = s
-        .audit_log(&AuditArgs {
-            outcome: Some("denied".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .records;
+    let denied = audited(&s, "denied");
     assert_eq!(denied.len(), 1, "the refusal is audited");
 }
 
