@@ -182,6 +182,28 @@ pub fn facts(f: &Facts) -> String {
             per.join(", ")
         );
     }
+    if !f.library.is_empty() {
+        let _ = writeln!(s, "\nLibraries (release to use per runtime)");
+    }
+    for l in &f.library {
+        let per: Vec<String> = l
+            .versions
+            .iter()
+            .map(|(rt, v)| format!("{rt} {}", v.join("/")))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {} {}:{} — {}{}",
+            l.name,
+            l.group,
+            l.artifact,
+            per.join(", "),
+            l.note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        );
+    }
     let _ = writeln!(s, "\nFacts");
     for x in &f.fact {
         let mut extra = Vec::new();

@@ -153,6 +153,52 @@ fn a_connector_release_the_table_does_not_list_is_a_contradiction() {
 }
 
 #[test]
+fn a_library_release_paired_with_the_wrong_runtime_is_a_contradiction() {
+    let library_findings = |line: &str| -> Vec<String> {
+        let edited = with_edit("dependency-management.md", |src| format!("{src}\n{line}\n"));
+        check(&edited)
+            .into_iter()
+            .filter(|f| f.rule == "contradiction" && f.subject.contains("library:"))
+            .map(|f| f.subject)
+            .collect()
+    };
+    // The error of record: a Java 17 build recommended for the Java 11 runtime, in prose ...
+    let found = library_findings("Pin `aws-msk-iam-auth` `2.3.5` on `FLINK-1_20`.");
+    assert!(
+        found
+            .iter()
+            .any(|s| s.ends_with("library:aws-msk-iam-auth:2.3.5:FLINK-1_20")),
+        "{found:?}"
+    );
+    // ... and in a table row that names one runtime.
+    let found = library_findings("| FLINK-1_20 | `aws-msk-iam-auth` | `2.3.6` |");
+    assert!(
+        found
+            .iter()
+            .any(|s| s.ends_with("library:aws-msk-iam-auth:2.3.6:FLINK-1_20")),
+        "{found:?}"
+    );
+    // A release that does not exist.
+    let found = library_findings("Use `aws-kinesisanalytics-runtime` 1.9.9.");
+    assert!(
+        found
+            .iter()
+            .any(|s| s.ends_with("library:aws-kinesisanalytics-runtime:1.9.9")),
+        "{found:?}"
+    );
+    // Right pairings, lists, and versions of the neighbours in one sentence are no claim about it.
+    for fine in [
+        "Pin `aws-msk-iam-auth` `2.3.4` on `FLINK-1_20`, 2.3.5 on Flink 2.x.",
+        "`aws-msk-iam-auth` 2.3.5 or 2.3.6 for `FLINK-2_2`.",
+        "`aws-kinesisanalytics-runtime` 1.2.0, the SDK BOM 1.12.677, jackson 2.15.2.",
+        "`software.amazon.msk:aws-msk-iam-auth`, `com.fasterxml.jackson.core:jackson-databind` `2.15.2`",
+    ] {
+        let found = library_findings(fine);
+        assert!(found.is_empty(), "{fine}: {found:?}");
+    }
+}
+
+#[test]
 fn a_misspelled_runtime_id_is_a_contradiction() {
     let edited = with_edit("flink-2x-migration.md", |src| {
         format!("{src}\nSet `RuntimeEnvironment` to `FLINK-2_21`.\n")

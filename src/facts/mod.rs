@@ -33,6 +33,9 @@ pub struct Facts {
     /// Connector artifacts with the releases AWS lists per runtime.
     #[serde(default)]
     pub connector: Vec<Connector>,
+    /// Plain Java libraries (no Flink line in their version) with the release to use per runtime.
+    #[serde(default)]
+    pub library: Vec<Library>,
     /// Scalar facts: KPU shape, quotas, hard limits, prices, defaults.
     #[serde(default)]
     pub fact: Vec<Fact>,
@@ -94,6 +97,30 @@ pub struct Connector {
     /// Other releases that exist (older, or for runtimes MSF does not offer), which references may name.
     #[serde(default)]
     pub other_releases: Vec<String>,
+    /// Pages that state it.
+    pub sources: Vec<String>,
+}
+
+/// One plain Java library whose release is not tied to a Flink line
+/// (`aws-msk-iam-auth` `2.3.4`), but whose right release can still depend on
+/// the runtime (its Java level).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Library {
+    /// What it is for, e.g. `IAM authentication to Amazon MSK`.
+    pub name: String,
+    /// Maven group id.
+    pub group: String,
+    /// Maven artifact id.
+    pub artifact: String,
+    /// The releases to use on each runtime id (first = preferred).
+    pub versions: BTreeMap<String, Vec<String>>,
+    /// Other releases that exist, which references may name (history, known issues).
+    #[serde(default)]
+    pub other_releases: Vec<String>,
+    /// Why the release differs between runtimes, as the sources state it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Pages that state it.
     pub sources: Vec<String>,
 }
@@ -201,13 +228,12 @@ impl Facts {
 
     /// Every release of `connector` the table knows.
     pub fn releases(connector: &Connector) -> BTreeSet<&str> {
-        connector
-            .versions
-            .values()
-            .flatten()
-            .chain(&connector.other_releases)
-            .map(String::as_str)
-            .collect()
+        known_releases(&connector.versions, &connector.other_releases)
+    }
+
+    /// Every release of `library` the table knows.
+    pub fn library_releases(library: &Library) -> BTreeSet<&str> {
+        known_releases(&library.versions, &library.other_releases)
     }
 
     /// Problems in the table itself: unknown runtime ids, duplicate ids,
@@ -246,6 +272,9 @@ impl Facts {
         for c in &self.connector {
             check_sources(&format!("connector {}", c.artifact), &c.sources);
         }
+        for l in &self.library {
+            check_sources(&format!("library {}", l.artifact), &l.sources);
+        }
         for f in &self.fact {
             check_sources(&format!("fact {}", f.id), &f.sources);
         }
@@ -256,6 +285,13 @@ impl Facts {
             for id in c.versions.keys() {
                 if !runtimes.contains(id.as_str()) {
                     out.push(format!("connector {}: unknown runtime `{id}`", c.artifact));
+                }
+            }
+        }
+        for l in &self.library {
+            for id in l.versions.keys() {
+                if !runtimes.contains(id.as_str()) {
+                    out.push(format!("library {}: unknown runtime `{id}`", l.artifact));
                 }
             }
         }
@@ -287,6 +323,19 @@ impl Facts {
         }
         out
     }
+}
+
+/// The releases listed per runtime and the other releases, as one set.
+fn known_releases<'a>(
+    versions: &'a BTreeMap<String, Vec<String>>,
+    other: &'a [String],
+) -> BTreeSet<&'a str> {
+    versions
+        .values()
+        .flatten()
+        .chain(other)
+        .map(String::as_str)
+        .collect()
 }
 
 /// The whole check: the corpus rules of `check::check_at`, the facts
