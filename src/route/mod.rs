@@ -335,8 +335,7 @@ pub fn rank(
     (question, terms): (&str, &Terms),
     runtime: Option<&str>,
 ) -> Result<Ranked> {
-    let (sections, total) = index.search_sections(terms, None, SECTION_POOL)?;
-    let scoring = score(corpus, index, table, question, terms, &sections, runtime)?;
+    let (scoring, sections, total) = pooled(corpus, index, table, (question, terms), runtime)?;
     let mut scores = vec![0.0; corpus.docs().len()];
     for (i, s) in scoring.scored {
         if let Some(slot) = scores.get_mut(i) {
@@ -350,6 +349,20 @@ pub fn rank(
     })
 }
 
+/// The section pool of `terms` (the best [`SECTION_POOL`] sections by BM25,
+/// and how many matched in all) and every reference's score drawn from it.
+fn pooled<'a>(
+    corpus: &Corpus,
+    index: &SearchIndex,
+    table: &'a RouteTable,
+    (question, terms): (&str, &Terms),
+    runtime: Option<&str>,
+) -> Result<(Scoring<'a>, Vec<SectionHit>, usize)> {
+    let (sections, total) = index.search_sections(terms, None, SECTION_POOL)?;
+    let scoring = score(corpus, index, table, question, terms, &sections, runtime)?;
+    Ok((scoring, sections, total))
+}
+
 /// Routes `question` to at most `max_refs` references, best first,
 /// preferring sections about `runtime` when one is given.
 pub fn route(
@@ -361,8 +374,7 @@ pub fn route(
     runtime: Option<&str>,
 ) -> Result<RouteOutput> {
     let terms = Terms::new(question);
-    let (raw, _) = index.search_sections(&terms, None, SECTION_POOL)?;
-    let scoring = score(corpus, index, table, question, &terms, &raw, runtime)?;
+    let (scoring, _, _) = pooled(corpus, index, table, (question, &terms), runtime)?;
     let routes: Vec<Route> = scoring
         .scored
         .iter()
