@@ -56,6 +56,18 @@ pub fn terms(text: &str) -> Vec<String> {
     analyzed(text).into_iter().map(|t| t.text).collect()
 }
 
+/// For each analyzed term of `text`, the words it was made from as written
+/// there, lowercased (`aws` for the stem `aw`); the first occurrence wins.
+pub fn surfaces(text: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for t in analyzed(text) {
+        if let Some(word) = text.get(t.offset_from..t.offset_to) {
+            out.entry(t.text).or_insert_with(|| word.to_lowercase());
+        }
+    }
+    out
+}
+
 /// Like [`terms`], each with the longest other token of the same text that
 /// contains it, when it is a part of one (`commit` and `fail` of
 /// `commitsFailed`).
@@ -339,7 +351,19 @@ fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usiz
 
 #[cfg(test)]
 mod tests {
-    use super::terms;
+    use super::{surfaces, terms};
+
+    #[test]
+    fn a_stem_maps_back_to_the_word_as_written() {
+        let map = surfaces("Which AWS connectors does ParallelismPerKPU affect?");
+        assert_eq!(map.get("aw").map(String::as_str), Some("aws"));
+        assert_eq!(map.get("connector").map(String::as_str), Some("connectors"));
+        assert_eq!(map.get("kpu").map(String::as_str), Some("kpu"));
+        assert_eq!(
+            map.get("parallelismperkpu").map(String::as_str),
+            Some("parallelismperkpu")
+        );
+    }
 
     fn has(text: &str, want: &[&str]) {
         let got = terms(text);

@@ -20,7 +20,7 @@ use crate::{
     api::{Route, RouteOutput, SectionRef},
     corpus::{Corpus, Doc, runtime},
     error::{Error, Result},
-    index::{SearchIndex, SectionHit, Terms, tokenizer},
+    index::{SearchIndex, SectionHit, Terms, glossary, tokenizer},
 };
 
 /// Sections fetched to score references.
@@ -375,6 +375,7 @@ pub fn route(
 ) -> Result<RouteOutput> {
     let terms = Terms::new(question);
     let (scoring, _, _) = pooled(corpus, index, table, (question, &terms), runtime)?;
+    let surfaces = tokenizer::surfaces(&format!("{question}{}", glossary::expand(question)));
     let routes: Vec<Route> = scoring
         .scored
         .iter()
@@ -385,7 +386,7 @@ pub fn route(
             let mut why = explain(
                 doc,
                 table.front_terms.get(i),
-                &terms,
+                (&terms, &surfaces),
                 scoring.literal.get(i).map_or(&[][..], Vec::as_slice),
                 scoring.by_doc.get(&i).map_or(0, Vec::len),
             );
@@ -472,7 +473,7 @@ fn sections_per_route(rank: usize) -> usize {
 fn explain(
     doc: &Doc,
     front_terms: Option<&HashSet<String>>,
-    terms: &Terms,
+    (terms, surfaces): (&Terms, &HashMap<String, String>),
     literal: &[&String],
     sections: usize,
 ) -> String {
@@ -485,13 +486,17 @@ fn explain(
         ));
     }
     if let Some(front_terms) = front_terms {
-        let matched: Vec<&str> = terms
-            .as_slice()
-            .iter()
-            .filter(|t| front_terms.contains(*t))
-            .take(6)
-            .map(String::as_str)
-            .collect();
+        // Shown as the question wrote them (`aws`, not the stem `aw`).
+        let mut matched: Vec<&str> = Vec::new();
+        for t in terms.as_slice().iter().filter(|t| front_terms.contains(*t)) {
+            let word = surfaces.get(t).map_or(t.as_str(), String::as_str);
+            if !matched.contains(&word) {
+                matched.push(word);
+            }
+            if matched.len() == 6 {
+                break;
+            }
+        }
         if !matched.is_empty() {
             parts.push(format!("front matter matches {}", matched.join(", ")));
         }
