@@ -244,6 +244,7 @@ fn held_out_sets_are_well_formed_and_cover_the_corpus() {
         ("field.jsonl", 80, 10),
         ("field2.jsonl", 40, 8),
         ("field3.jsonl", 60, 12),
+        ("field4.jsonl", 60, 12),
     ] {
         let qs = held_out(name);
         assert!(qs.len() >= min, "{name}: {} questions", qs.len());
@@ -277,23 +278,32 @@ fn held_out_sets_are_well_formed_and_cover_the_corpus() {
             doc.name
         );
     }
-    // The blind set of 2026-11-30 names every reference as primary.
-    let qs = held_out("field3.jsonl");
-    for doc in corpus.docs().iter().filter(|d| d.name != "SKILL.md") {
-        assert!(
-            qs.iter().any(|q| q.refs[0] == doc.name),
-            "field3.jsonl: {} is never a primary",
-            doc.name
-        );
+    // The blind sets of 2026-11-30 name every reference as primary.
+    for name in ["field3.jsonl", "field4.jsonl"] {
+        let qs = held_out(name);
+        for doc in corpus.docs().iter().filter(|d| d.name != "SKILL.md") {
+            assert!(
+                qs.iter().any(|q| q.refs[0] == doc.name),
+                "{name}: {} is never a primary",
+                doc.name
+            );
+        }
     }
-    // Every field question says where it was asked.
+    // Every field question says where it was asked, and no thread is asked twice.
+    let mut sources = BTreeSet::new();
     for q in held_out("field.jsonl")
         .into_iter()
         .chain(held_out("field2.jsonl"))
         .chain(held_out("field3.jsonl"))
+        .chain(held_out("field4.jsonl"))
     {
-        let src = q.source.as_deref().unwrap_or_default();
+        let src = q.source.clone().unwrap_or_default();
         assert!(src.starts_with("https://"), "{}: source `{src}`", q.id);
+        assert!(
+            sources.insert(src.clone()),
+            "{}: thread {src} is used twice",
+            q.id
+        );
     }
 }
 
@@ -514,6 +524,7 @@ fn held_out_sets_keep_their_floors() {
         ("field.jsonl", 84, 79, 73, 79),
         ("field2.jsonl", 40, 36, 36, 37),
         ("field3.jsonl", 60, 58, 52, 57),
+        ("field4.jsonl", 60, 55, 54, 50),
     ];
     let (mut zh_n, mut zh_route) = (0, 0);
     for (name, n, route3, set5, fact5) in floors {
