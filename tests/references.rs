@@ -671,3 +671,47 @@ fn held_out_sets_meet_the_bars_on_the_second_labels() {
     assert!(set5 >= 0.90, "set@5 {set5:.3} < 0.90");
     assert!(fact5 >= 0.90, "fact@5 {fact5:.3} < 0.90");
 }
+
+/// The sections a route lists come in the order a search of that reference
+/// ranks them, so the route and the search agree on where the fact is (here
+/// two questions where the routing pool alone ranked another section first).
+#[test]
+fn a_route_lists_first_the_section_a_search_of_its_reference_ranks_first() {
+    let app = real_app();
+    for (question, want) in [
+        (
+            "Can I add a TTL to an existing ValueState after the job is already running with state?",
+            "how-do-i-configure-state-ttl",
+        ),
+        (
+            "I set scan.incremental.snapshot.enabled to false for a big MySQL table and now every checkpoint fails during the initial load on MSF",
+            "how-should-i-set-checkpoints-for-a-long-mysql-snapshot-on-msf",
+        ),
+    ] {
+        let route = app
+            .route(
+                &msf_mcp::api::RouteArgs {
+                    question: question.to_string(),
+                    ..msf_mcp::api::RouteArgs::default()
+                },
+                None,
+            )
+            .unwrap();
+        let first = &route.routes[0];
+        let hits = app
+            .search(&msf_mcp::api::SearchArgs {
+                query: question.to_string(),
+                reference: Some(first.reference.clone()),
+                limit: Some(1),
+                ..msf_mcp::api::SearchArgs::default()
+            })
+            .unwrap()
+            .hits;
+        assert_eq!(first.sections[0].anchor, want, "{question}: {route:?}");
+        assert_eq!(
+            hits[0].anchor, want,
+            "{question}: search of {}",
+            first.reference
+        );
+    }
+}
