@@ -106,6 +106,10 @@ pub struct SetReport {
     /// Scored against a second assessor's labels (see [`relabel`]).
     #[serde(default)]
     pub second: bool,
+    /// For a set scored against second labels: how many of its questions the
+    /// two assessors give the same primary reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agree: Option<usize>,
     /// Its report.
     pub report: Report,
 }
@@ -198,6 +202,19 @@ pub fn relabel(set: &Set, labels: &BTreeMap<String, SecondLabel>) -> Result<Opti
     }))
 }
 
+/// How many questions of `set` have a second label naming the same primary
+/// reference as the set's own (first) label.
+pub fn primary_agreement(set: &Set, labels: &BTreeMap<String, SecondLabel>) -> usize {
+    set.questions
+        .iter()
+        .filter(|q| {
+            labels
+                .get(&q.id)
+                .is_some_and(|l| q.refs.first() == Some(&l.primary))
+        })
+        .count()
+}
+
 /// Several sets side by side: one line per set and one per language in it,
 /// tuning sets first, with the reader's cost (median and p90 characters).
 pub fn render_sets(reports: &[SetReport]) -> String {
@@ -252,6 +269,29 @@ pub fn render_sets(reports: &[SetReport]) -> String {
         for (lang, sc) in &by_lang {
             row(&mut s, "held-out", &format!("  {lang}"), sc);
         }
+    }
+    // How far the two assessors agree on the primary reference.
+    let agreeing: Vec<(&str, usize, usize)> = sorted
+        .iter()
+        .filter_map(|r| r.agree.map(|a| (r.name.as_str(), a, r.report.overall.n)))
+        .collect();
+    if !agreeing.is_empty() {
+        let (a, n) = agreeing
+            .iter()
+            .fold((0, 0), |(a, n), (_, x, y)| (a + x, n + y));
+        let per: Vec<String> = agreeing
+            .iter()
+            .map(|(name, a, n)| {
+                let name = name.trim_end_matches(" (2nd labels)");
+                format!("{name} {a}/{n}")
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "\nThe two assessors name the same primary reference for {a} of {n} held-out questions ({:.3}): {}.",
+            a as f64 / n.max(1) as f64,
+            per.join(", ")
+        );
     }
     let _ = writeln!(
         s,
@@ -567,6 +607,7 @@ mod tests {
             name: name.to_string(),
             held_out,
             second: false,
+            agree: None,
             report: Report {
                 overall: score.clone(),
                 by_lang: BTreeMap::from([(lang.to_string(), score)]),
@@ -618,6 +659,36 @@ mod tests {
         };
         assert!(line("all held-out (pooled)").contains("0.500"), "{text}");
         assert!(line("all, 2nd labels (pooled)").contains("1.000"), "{text}");
+        // Without agreement counts no agreement line is printed ...
+        assert!(!text.contains("assessors"), "{text}");
+    }
+
+    #[test]
+    fn the_assessors_agreement_on_the_primary_is_reported_per_set_and_pooled() {
+        let set_ = Set {
+            name: "s.jsonl".into(),
+            held_out: true,
+            questions: vec![
+                question("q1", &["a.md", "b.md"]),
+                question("q2", &["c.md"]),
+                question("q3", &["d.md"]),
+            ],
+        };
+        let labels = parse_labels(
+            r#"{"id": "q1", "primary": "a.md"}
+{"id": "q2", "primary": "b.md", "also": ["c.md"]}
+{"id": "q3", "primary": "d.md"}"#,
+        );
+        assert_eq!(primary_agreement(&set_, &labels), 2);
+        let mut a2 = set("a.jsonl (2nd labels)", true, "en", 3, 3);
+        (a2.second, a2.agree) = (true, Some(2));
+        let mut b2 = set("b.jsonl (2nd labels)", true, "en", 5, 5);
+        (b2.second, b2.agree) = (true, Some(4));
+        let text = render_sets(&[set("a.jsonl", true, "en", 3, 3), a2, b2]);
+        assert!(
+            text.contains("same primary reference for 6 of 8 held-out questions (0.750): a.jsonl 2/3, b.jsonl 4/5."),
+            "{text}"
+        );
     }
 
     fn question(id: &str, refs: &[&str]) -> Question {

@@ -18,35 +18,38 @@ pub(super) fn run(
     second_labels: Option<&Path>,
     json: bool,
 ) -> Result<Outcome> {
-    let mut sets = Vec::new();
+    // Each set with, for one scored against the second labels, how many of
+    // its questions the two assessors give the same primary reference.
+    let mut sets: Vec<(eval::Set, Option<usize>)> = Vec::new();
     for f in files {
-        sets.push((eval::load_set(f, false)?, false));
+        sets.push((eval::load_set(f, false)?, None));
     }
     let labels = second_labels.map(eval::load_second_labels).transpose()?;
     for f in held_out {
         let set = eval::load_set(f, true)?;
         let relabelled = match &labels {
-            Some(l) => eval::relabel(&set, l)?,
+            Some(l) => eval::relabel(&set, l)?.map(|r| (r, eval::primary_agreement(&set, l))),
             None => None,
         };
-        sets.push((set, false));
-        if let Some(r) = relabelled {
-            sets.push((r, true));
+        sets.push((set, None));
+        if let Some((r, agree)) = relabelled {
+            sets.push((r, Some(agree)));
         }
     }
-    if labels.is_some() && !sets.iter().any(|(_, second)| *second) {
+    if labels.is_some() && !sets.iter().any(|(_, agree)| agree.is_some()) {
         anyhow::bail!(
             "the second labels name no question of the held-out sets; pass the sets they label with --held-out"
         );
     }
     let app = load(config)?;
     let mut reports = Vec::new();
-    for (set, second) in sets {
+    for (set, agree) in sets {
         reports.push(eval::SetReport {
             report: eval::run(&app, &set.questions)?,
             name: set.name,
             held_out: set.held_out,
-            second,
+            second: agree.is_some(),
+            agree,
         });
     }
     match (reports.as_slice(), json) {
