@@ -20,7 +20,7 @@ use tantivy::{
     DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term,
     collector::{Count, TopDocs},
     columnar::Column,
-    query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery},
+    query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery},
     schema::{
         FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
     },
@@ -239,10 +239,21 @@ impl SearchIndex {
         doc: Option<usize>,
         limit: usize,
     ) -> Result<(Vec<SectionHit>, usize)> {
+        self.search_sections_in(terms, doc.as_slice(), limit)
+    }
+
+    /// Best sections for `terms` within the references at `docs` (all
+    /// references when empty), best first, with the number that matched.
+    pub fn search_sections_in(
+        &self,
+        terms: &Terms,
+        docs: &[usize],
+        limit: usize,
+    ) -> Result<(Vec<SectionHit>, usize)> {
         let f = &self.fields;
         let weighted = [(f.heading, 1.3), (f.body, 1.0), (f.code, 0.5)];
         let searcher = self.reader.searcher();
-        let Some(query) = self.query(&searcher, "s", terms, &weighted, doc) else {
+        let Some(query) = self.query(&searcher, "s", terms, &weighted, docs) else {
             return Ok((Vec::new(), 0));
         };
         let (top, total) = searcher.search(
@@ -267,7 +278,7 @@ impl SearchIndex {
         let f = &self.fields;
         let weighted = [(f.keywords, 1.5), (f.heading, 1.5), (f.body, 1.0)];
         let searcher = self.reader.searcher();
-        let Some(query) = self.query(&searcher, "m", terms, &weighted, None) else {
+        let Some(query) = self.query(&searcher, "m", terms, &weighted, &[]) else {
             return Ok(Vec::new());
         };
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
@@ -322,15 +333,15 @@ impl SearchIndex {
     }
 
     /// OR of every term in every weighted field, restricted to one kind of
-    /// document (and one reference when `doc` is given). `None` when there is
-    /// no term to search for.
+    /// document (and to the references at `docs` when there are any). `None`
+    /// when there is no term to search for.
     fn query(
         &self,
         searcher: &Searcher,
         kind: &str,
         terms: &Terms,
         weighted: &[(Field, f32)],
-        doc: Option<usize>,
+        docs: &[usize],
     ) -> Option<Box<dyn Query>> {
         if terms.is_empty() {
             return None;
@@ -357,14 +368,26 @@ impl SearchIndex {
             ),
             (Occur::Must, Box::new(BooleanQuery::new(should))),
         ];
-        if let Some(doc) = doc {
-            must.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(self.fields.doc_ord, doc as u64),
-                    IndexRecordOption::Basic,
-                )),
-            ));
+        let doc_term = |doc: usize| {
+            TermQuery::new(
+                Term::from_field_u64(self.fields.doc_ord, doc as u64),
+                IndexRecordOption::Basic,
+            )
+        };
+        match docs {
+            [] => {}
+            [doc] => must.push((Occur::Must, Box::new(doc_term(*doc)))),
+            several => {
+                // Any of the references; the filter adds nothing to the score.
+                let any: Vec<(Occur, Box<dyn Query>)> = several
+                    .iter()
+                    .map(|&d| (Occur::Should, Box::new(doc_term(d)) as Box<dyn Query>))
+                    .collect();
+                must.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any)), 0.0)),
+                ));
+            }
         }
         Some(Box::new(BooleanQuery::new(must)))
     }
@@ -485,6 +508,24 @@ mod tests {
         let (hits, _) = index.search_sections(terms, None, 5).unwrap();
         let h = hits.first().unwrap();
         corpus.docs()[h.doc].name.clone()
+    }
+
+    #[test]
+    fn a_search_within_several_references_finds_only_their_sections() {
+        let (corpus, index) = index();
+        let terms = Terms::new("commit checkpoint interval");
+        let at = |name: &str| corpus.position(name).unwrap();
+        let (all, total) = index.search_sections(&terms, None, 10).unwrap();
+        assert!(all.iter().any(|h| h.doc == at("other.md")), "{all:?}");
+        let (some, n) = index
+            .search_sections_in(&terms, &[at("iceberg.md"), at("kafka.md")], 10)
+            .unwrap();
+        assert!(!some.is_empty() && n < total, "{some:?}");
+        assert!(some.iter().all(|h| h.doc != at("other.md")), "{some:?}");
+        let (one, _) = index
+            .search_sections_in(&terms, &[at("other.md")], 10)
+            .unwrap();
+        assert!(!one.is_empty() && one.iter().all(|h| h.doc == at("other.md")));
     }
 
     #[test]
