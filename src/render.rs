@@ -140,6 +140,27 @@ pub fn compact_sources(sources: &[SourceRef]) -> String {
         .join("; ")
 }
 
+/// One connector or library of the facts table: name, coordinates, the
+/// releases per runtime and, when it has one, the note that says why.
+fn artifact_line(a: &crate::facts::Artifact) -> String {
+    let per: Vec<String> = a
+        .versions
+        .iter()
+        .map(|(rt, v)| format!("{rt} {}", v.join("/")))
+        .collect();
+    format!(
+        "  {} {}:{} — {}{}",
+        a.name,
+        a.group,
+        a.artifact,
+        per.join(", "),
+        a.note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default()
+    )
+}
+
 /// The canonical facts table as text: one block per kind, one line per entry.
 pub fn facts(f: &Facts) -> String {
     let mut s = String::new();
@@ -168,41 +189,13 @@ pub fn facts(f: &Facts) -> String {
     }
     let _ = writeln!(s, "\nConnectors (releases AWS lists per runtime)");
     for c in &f.connector {
-        let per: Vec<String> = c
-            .versions
-            .iter()
-            .map(|(rt, v)| format!("{rt} {}", v.join("/")))
-            .collect();
-        let _ = writeln!(
-            s,
-            "  {} {}:{} — {}",
-            c.name,
-            c.group,
-            c.artifact,
-            per.join(", ")
-        );
+        let _ = writeln!(s, "{}", artifact_line(c));
     }
     if !f.library.is_empty() {
         let _ = writeln!(s, "\nLibraries (release to use per runtime)");
     }
     for l in &f.library {
-        let per: Vec<String> = l
-            .versions
-            .iter()
-            .map(|(rt, v)| format!("{rt} {}", v.join("/")))
-            .collect();
-        let _ = writeln!(
-            s,
-            "  {} {}:{} — {}{}",
-            l.name,
-            l.group,
-            l.artifact,
-            per.join(", "),
-            l.note
-                .as_deref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
-        );
+        let _ = writeln!(s, "{}", artifact_line(l));
     }
     let _ = writeln!(s, "\nFacts");
     for x in &f.fact {

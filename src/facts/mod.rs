@@ -32,10 +32,10 @@ pub struct Facts {
     pub runtime: Vec<Runtime>,
     /// Connector artifacts with the releases AWS lists per runtime.
     #[serde(default)]
-    pub connector: Vec<Connector>,
+    pub connector: Vec<Artifact>,
     /// Plain Java libraries (no Flink line in their version) with the release to use per runtime.
     #[serde(default)]
-    pub library: Vec<Library>,
+    pub library: Vec<Artifact>,
     /// Scalar facts: KPU shape, quotas, hard limits, prices, defaults.
     #[serde(default)]
     pub fact: Vec<Fact>,
@@ -82,40 +82,22 @@ pub struct Runtime {
     pub sources: Vec<String>,
 }
 
-/// One connector artifact.
+/// One Maven artifact whose releases the table lists per runtime: a
+/// connector (its versions carry the Flink line, `5.1.0-1.20`) or a plain
+/// Java library (`aws-msk-iam-auth` `2.3.4`, whose right release still
+/// depends on the runtime's Java level).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Connector {
-    /// What it connects to, e.g. `Kinesis Data Streams`.
+pub struct Artifact {
+    /// What it connects to or is for, e.g. `Kinesis Data Streams`.
     pub name: String,
     /// Maven group id.
     pub group: String,
     /// Maven artifact id.
     pub artifact: String,
-    /// Releases AWS lists (or the source names) for each runtime id.
+    /// Releases AWS lists (or the source names) for each runtime id; first = preferred.
     pub versions: BTreeMap<String, Vec<String>>,
     /// Other releases that exist (older, or for runtimes MSF does not offer), which references may name.
-    #[serde(default)]
-    pub other_releases: Vec<String>,
-    /// Pages that state it.
-    pub sources: Vec<String>,
-}
-
-/// One plain Java library whose release is not tied to a Flink line
-/// (`aws-msk-iam-auth` `2.3.4`), but whose right release can still depend on
-/// the runtime (its Java level).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Library {
-    /// What it is for, e.g. `IAM authentication to Amazon MSK`.
-    pub name: String,
-    /// Maven group id.
-    pub group: String,
-    /// Maven artifact id.
-    pub artifact: String,
-    /// The releases to use on each runtime id (first = preferred).
-    pub versions: BTreeMap<String, Vec<String>>,
-    /// Other releases that exist, which references may name (history, known issues).
     #[serde(default)]
     pub other_releases: Vec<String>,
     /// Why the release differs between runtimes, as the sources state it.
@@ -226,14 +208,21 @@ impl Facts {
         self.runtime.iter().find(|r| r.id == id)
     }
 
-    /// Every release of `connector` the table knows.
-    pub fn releases(connector: &Connector) -> BTreeSet<&str> {
-        known_releases(&connector.versions, &connector.other_releases)
+    /// The connectors, then the libraries, each with its kind.
+    fn artifacts(&self) -> impl Iterator<Item = (&'static str, &Artifact)> {
+        let connectors = self.connector.iter().map(|a| ("connector", a));
+        connectors.chain(self.library.iter().map(|a| ("library", a)))
     }
 
-    /// Every release of `library` the table knows.
-    pub fn library_releases(library: &Library) -> BTreeSet<&str> {
-        known_releases(&library.versions, &library.other_releases)
+    /// Every release of a connector or library the table knows.
+    pub fn releases(artifact: &Artifact) -> BTreeSet<&str> {
+        artifact
+            .versions
+            .values()
+            .flatten()
+            .chain(&artifact.other_releases)
+            .map(String::as_str)
+            .collect()
     }
 
     /// Problems in the table itself: unknown runtime ids, duplicate ids,
@@ -269,11 +258,8 @@ impl Facts {
         for r in &self.runtime {
             check_sources(&format!("runtime {}", r.id), &r.sources);
         }
-        for c in &self.connector {
-            check_sources(&format!("connector {}", c.artifact), &c.sources);
-        }
-        for l in &self.library {
-            check_sources(&format!("library {}", l.artifact), &l.sources);
+        for (kind, a) in self.artifacts() {
+            check_sources(&format!("{kind} {}", a.artifact), &a.sources);
         }
         for f in &self.fact {
             check_sources(&format!("fact {}", f.id), &f.sources);
@@ -281,17 +267,10 @@ impl Facts {
         for m in &self.metric {
             check_sources(&format!("metric {}", m.name), &m.sources);
         }
-        for c in &self.connector {
-            for id in c.versions.keys() {
+        for (kind, a) in self.artifacts() {
+            for id in a.versions.keys() {
                 if !runtimes.contains(id.as_str()) {
-                    out.push(format!("connector {}: unknown runtime `{id}`", c.artifact));
-                }
-            }
-        }
-        for l in &self.library {
-            for id in l.versions.keys() {
-                if !runtimes.contains(id.as_str()) {
-                    out.push(format!("library {}: unknown runtime `{id}`", l.artifact));
+                    out.push(format!("{kind} {}: unknown runtime `{id}`", a.artifact));
                 }
             }
         }
@@ -323,19 +302,6 @@ impl Facts {
         }
         out
     }
-}
-
-/// The releases listed per runtime and the other releases, as one set.
-fn known_releases<'a>(
-    versions: &'a BTreeMap<String, Vec<String>>,
-    other: &'a [String],
-) -> BTreeSet<&'a str> {
-    versions
-        .values()
-        .flatten()
-        .chain(other)
-        .map(String::as_str)
-        .collect()
 }
 
 /// The whole check: the corpus rules of `check::check_at`, the facts

@@ -49,28 +49,24 @@ struct Tracked<'a> {
     artifact: &'a str,
     versions: &'a BTreeMap<String, Vec<String>>,
     releases: BTreeSet<&'a str>,
+    /// `connector` or `library`, as findings name it.
+    kind: &'static str,
+    /// A plain library: its versions carry no Flink line.
     plain: bool,
 }
 
 impl<'a> Tracked<'a> {
     fn all(facts: &'a Facts) -> Vec<Tracked<'a>> {
-        let connectors = facts.connector.iter().map(|c| Tracked {
-            artifact: c.artifact.as_str(),
-            versions: &c.versions,
-            releases: Facts::releases(c),
-            plain: false,
-        });
-        let libraries = facts.library.iter().map(|l| Tracked {
-            artifact: l.artifact.as_str(),
-            versions: &l.versions,
-            releases: Facts::library_releases(l),
-            plain: true,
-        });
-        connectors.chain(libraries).collect()
-    }
-
-    fn kind(&self) -> &'static str {
-        if self.plain { "library" } else { "connector" }
+        facts
+            .artifacts()
+            .map(|(kind, a)| Tracked {
+                artifact: a.artifact.as_str(),
+                versions: &a.versions,
+                releases: Facts::releases(a),
+                kind,
+                plain: kind == "library",
+            })
+            .collect()
     }
 
     /// The releases stated in `window`, each with the text that follows it.
@@ -185,7 +181,7 @@ pub fn contradictions(corpus: &Corpus, facts: &Facts) -> Vec<Finding> {
                             out.push(contradiction(
                                 doc,
                                 n,
-                                &format!("{}:{}:{v}", item.kind(), item.artifact),
+                                &format!("{}:{}:{v}", item.kind, item.artifact),
                                 format!(
                                     "`{}` `{v}` is not a release facts.toml lists (listed: {})",
                                     item.artifact,
@@ -199,7 +195,7 @@ pub fn contradictions(corpus: &Corpus, facts: &Facts) -> Vec<Finding> {
                             out.push(contradiction(
                                 doc,
                                 n,
-                                &format!("{}:{}:{v}:{rt}", item.kind(), item.artifact),
+                                &format!("{}:{}:{v}:{rt}", item.kind, item.artifact),
                                 format!(
                                     "this line pairs `{}` `{v}` with {rt}, where facts.toml lists {}",
                                     item.artifact,
