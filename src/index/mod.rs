@@ -91,6 +91,8 @@ impl Fields {
 #[derive(Clone, Debug)]
 pub struct Terms {
     terms: Vec<String>,
+    /// Each term as the text wrote it, lowercased (`aws` for the stem `aw`).
+    surfaces: Vec<String>,
     /// For each term that is a part of a compound identifier of the query
     /// (`commit` of `commitsFailed`), the position of that identifier.
     part_of: Vec<Option<usize>>,
@@ -103,10 +105,11 @@ impl Terms {
     pub fn new(text: &str) -> Terms {
         let widened = format!("{text}{}", glossary::expand(text));
         let mut terms: Vec<String> = Vec::new();
+        let mut surfaces: Vec<String> = Vec::new();
         let mut part_of: Vec<Option<usize>> = Vec::new();
-        for (t, whole) in tokenizer::terms_with_wholes(&widened) {
-            let whole_at = whole.and_then(|w| terms.iter().position(|x| *x == w));
-            if let Some(i) = terms.iter().position(|x| *x == t) {
+        for a in tokenizer::terms_with_wholes(&widened) {
+            let whole_at = a.whole.and_then(|w| terms.iter().position(|x| *x == w));
+            if let Some(i) = terms.iter().position(|x| *x == a.term) {
                 // A word the query also uses on its own is no mere part.
                 if whole_at.is_none()
                     && let Some(slot) = part_of.get_mut(i)
@@ -114,7 +117,8 @@ impl Terms {
                     *slot = None;
                 }
             } else {
-                terms.push(t);
+                terms.push(a.term);
+                surfaces.push(a.surface);
                 part_of.push(whole_at);
                 if terms.len() == MAX_QUERY_TERMS {
                     break;
@@ -123,6 +127,7 @@ impl Terms {
         }
         Terms {
             terms,
+            surfaces,
             part_of,
             part_weight: 1.0,
         }
@@ -132,6 +137,11 @@ impl Terms {
     pub fn with_part_weight(mut self, w: f32) -> Terms {
         self.part_weight = w;
         self
+    }
+
+    /// The term at `i` as the text wrote it (first occurrence), lowercased.
+    pub fn surface(&self, i: usize) -> Option<&str> {
+        self.surfaces.get(i).map(String::as_str)
     }
 
     /// The identifier the term at `i` is a part of, if any.
@@ -526,6 +536,19 @@ mod tests {
             .search_sections_in(&terms, &[at("other.md")], 10)
             .unwrap();
         assert!(!one.is_empty() && one.iter().all(|h| h.doc == at("other.md")));
+    }
+
+    #[test]
+    fn a_term_keeps_the_word_as_written() {
+        let t = Terms::new("Which AWS connectors does ParallelismPerKPU affect?");
+        let surface = |term: &str| {
+            let i = t.as_slice().iter().position(|x| x == term).unwrap();
+            t.surface(i).unwrap().to_string()
+        };
+        assert_eq!(surface("aw"), "aws");
+        assert_eq!(surface("connector"), "connectors");
+        assert_eq!(surface("kpu"), "kpu");
+        assert_eq!(surface("parallelismperkpu"), "parallelismperkpu");
     }
 
     #[test]

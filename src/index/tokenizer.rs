@@ -56,34 +56,36 @@ pub fn terms(text: &str) -> Vec<String> {
     analyzed(text).into_iter().map(|t| t.text).collect()
 }
 
-/// For each analyzed term of `text`, the words it was made from as written
-/// there, lowercased (`aws` for the stem `aw`); the first occurrence wins.
-pub fn surfaces(text: &str) -> std::collections::HashMap<String, String> {
-    let mut out = std::collections::HashMap::new();
-    for t in analyzed(text) {
-        if let Some(word) = text.get(t.offset_from..t.offset_to) {
-            out.entry(t.text).or_insert_with(|| word.to_lowercase());
-        }
-    }
-    out
+/// One analyzed term of a text, with where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analyzed {
+    /// The term as indexed (`aw`, `commit`).
+    pub term: String,
+    /// The words it was made from as the text wrote them, lowercased (`aws`).
+    pub surface: String,
+    /// The longest other token of the same text that contains it, when it
+    /// is a part of one (`commitsfail` for `commit` of `commitsFailed`).
+    pub whole: Option<String>,
 }
 
-/// Like [`terms`], each with the longest other token of the same text that
-/// contains it, when it is a part of one (`commit` and `fail` of
-/// `commitsFailed`).
-pub fn terms_with_wholes(text: &str) -> Vec<(String, Option<String>)> {
-    let raw: Vec<(String, usize, usize)> = analyzed(text)
-        .into_iter()
-        .map(|t| (t.text, t.offset_from, t.offset_to))
-        .collect();
+/// Like [`terms`], each with its surface form and the identifier it is a
+/// part of, if any.
+pub fn terms_with_wholes(text: &str) -> Vec<Analyzed> {
+    let raw = analyzed(text);
     raw.iter()
-        .map(|(t, from, to)| {
+        .map(|t| {
+            let (from, to) = (t.offset_from, t.offset_to);
             let whole = raw
                 .iter()
-                .filter(|(_, f, e)| f <= from && to <= e && (e - f) > (to - from))
-                .max_by_key(|(_, f, e)| e - f)
-                .map(|(w, _, _)| w.clone());
-            (t.clone(), whole)
+                .filter(|w| w.offset_from <= from && to <= w.offset_to)
+                .filter(|w| (w.offset_to - w.offset_from) > (to - from))
+                .max_by_key(|w| w.offset_to - w.offset_from)
+                .map(|w| w.text.clone());
+            Analyzed {
+                term: t.text.clone(),
+                surface: text.get(from..to).unwrap_or(&t.text).to_lowercase(),
+                whole,
+            }
         })
         .collect()
 }
@@ -351,19 +353,7 @@ fn push(out: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usiz
 
 #[cfg(test)]
 mod tests {
-    use super::{surfaces, terms};
-
-    #[test]
-    fn a_stem_maps_back_to_the_word_as_written() {
-        let map = surfaces("Which AWS connectors does ParallelismPerKPU affect?");
-        assert_eq!(map.get("aw").map(String::as_str), Some("aws"));
-        assert_eq!(map.get("connector").map(String::as_str), Some("connectors"));
-        assert_eq!(map.get("kpu").map(String::as_str), Some("kpu"));
-        assert_eq!(
-            map.get("parallelismperkpu").map(String::as_str),
-            Some("parallelismperkpu")
-        );
-    }
+    use super::terms;
 
     fn has(text: &str, want: &[&str]) {
         let got = terms(text);
@@ -455,8 +445,8 @@ mod tests {
         let got = super::terms_with_wholes("commitsFailed rose");
         let whole_of = |t: &str| {
             got.iter()
-                .find(|(g, _)| g == t)
-                .map(|(_, w)| w.clone())
+                .find(|a| a.term == t)
+                .map(|a| a.whole.clone())
                 .unwrap_or_else(|| panic!("{t} missing in {got:?}"))
         };
         assert_eq!(whole_of("commitsfail"), None);

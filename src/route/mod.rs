@@ -20,7 +20,7 @@ use crate::{
     api::{Route, RouteOutput, SectionRef},
     corpus::{Corpus, Doc, runtime},
     error::{Error, Result},
-    index::{SearchIndex, SectionHit, Terms, glossary, tokenizer},
+    index::{SearchIndex, SectionHit, Terms, tokenizer},
 };
 
 /// Sections fetched to score references. 80 when the corpus had 648
@@ -413,7 +413,6 @@ pub fn route(
         .map(|&(i, _)| i)
         .collect();
     let listing = listed_sections(index, &terms, &routed)?;
-    let surfaces = tokenizer::surfaces(&format!("{question}{}", glossary::expand(question)));
     let routes: Vec<Route> = scoring
         .scored
         .iter()
@@ -424,7 +423,7 @@ pub fn route(
             let mut why = explain(
                 doc,
                 table.front_terms.get(i),
-                (&terms, &surfaces),
+                &terms,
                 scoring.literal.get(i).map_or(&[][..], Vec::as_slice),
                 scoring.by_doc.get(&i).map_or(0, Vec::len),
             );
@@ -439,13 +438,17 @@ pub fn route(
             }
             // Listed the search's way; the routing pool's order where the
             // weighted pool has none of this reference's sections.
-            let order: Vec<usize> = match listing.get(&i) {
-                Some(list) => list.clone(),
-                None => scoring
-                    .by_doc
-                    .get(&i)
-                    .map(|hits| hits.iter().map(|(j, _)| *j).collect())
-                    .unwrap_or_default(),
+            let from_pool: Vec<usize>;
+            let order: &[usize] = match listing.get(&i) {
+                Some(list) => list,
+                None => {
+                    from_pool = scoring
+                        .by_doc
+                        .get(&i)
+                        .map(|hits| hits.iter().map(|(j, _)| *j).collect())
+                        .unwrap_or_default();
+                    &from_pool
+                }
             };
             let sections = order
                 .iter()
@@ -516,7 +519,7 @@ fn sections_per_route(rank: usize) -> usize {
 fn explain(
     doc: &Doc,
     front_terms: Option<&HashSet<String>>,
-    (terms, surfaces): (&Terms, &HashMap<String, String>),
+    terms: &Terms,
     literal: &[&String],
     sections: usize,
 ) -> String {
@@ -531,8 +534,11 @@ fn explain(
     if let Some(front_terms) = front_terms {
         // Shown as the question wrote them (`aws`, not the stem `aw`).
         let mut matched: Vec<&str> = Vec::new();
-        for t in terms.as_slice().iter().filter(|t| front_terms.contains(*t)) {
-            let word = surfaces.get(t).map_or(t.as_str(), String::as_str);
+        for (i, t) in terms.as_slice().iter().enumerate() {
+            if !front_terms.contains(t) {
+                continue;
+            }
+            let word = terms.surface(i).unwrap_or(t.as_str());
             if !matched.contains(&word) {
                 matched.push(word);
             }
