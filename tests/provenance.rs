@@ -162,30 +162,29 @@ fn a_library_release_paired_with_the_wrong_runtime_is_a_contradiction() {
             .map(|f| f.subject)
             .collect()
     };
-    // The error of record: a Java 17 build recommended for the Java 11 runtime, in prose ...
-    let found = library_findings("Pin `aws-msk-iam-auth` `2.3.5` on `FLINK-1_20`.");
-    assert!(
-        found
-            .iter()
-            .any(|s| s.ends_with("library:aws-msk-iam-auth:2.3.5:FLINK-1_20")),
-        "{found:?}"
-    );
-    // ... and in a table row that names one runtime.
-    let found = library_findings("| FLINK-1_20 | `aws-msk-iam-auth` | `2.3.6` |");
-    assert!(
-        found
-            .iter()
-            .any(|s| s.ends_with("library:aws-msk-iam-auth:2.3.6:FLINK-1_20")),
-        "{found:?}"
-    );
-    // A release that does not exist.
-    let found = library_findings("Use `aws-kinesisanalytics-runtime` 1.9.9.");
-    assert!(
-        found
-            .iter()
-            .any(|s| s.ends_with("library:aws-kinesisanalytics-runtime:1.9.9")),
-        "{found:?}"
-    );
+    for (line, subject) in [
+        // The error of record: a Java 17 build recommended for the Java 11 runtime, in prose ...
+        (
+            "Pin `aws-msk-iam-auth` `2.3.5` on `FLINK-1_20`.",
+            "library:aws-msk-iam-auth:2.3.5:FLINK-1_20",
+        ),
+        // ... and in a table row that names one runtime.
+        (
+            "| FLINK-1_20 | `aws-msk-iam-auth` | `2.3.6` |",
+            "library:aws-msk-iam-auth:2.3.6:FLINK-1_20",
+        ),
+        // A release that does not exist.
+        (
+            "Use `aws-kinesisanalytics-runtime` 1.9.9.",
+            "library:aws-kinesisanalytics-runtime:1.9.9",
+        ),
+    ] {
+        let found = library_findings(line);
+        assert!(
+            found.iter().any(|s| s.ends_with(subject)),
+            "{line}: {found:?}"
+        );
+    }
     // Right pairings, lists, and versions of the neighbours in one sentence are no claim about it.
     for fine in [
         "Pin `aws-msk-iam-auth` `2.3.4` on `FLINK-1_20`, 2.3.5 on Flink 2.x.",

@@ -224,6 +224,18 @@ fn real_app() -> App {
     .unwrap()
 }
 
+/// `question` routed with the default arguments.
+fn route(app: &App, question: &str) -> msf_mcp::api::RouteOutput {
+    app.route(
+        &msf_mcp::api::RouteArgs {
+            question: question.to_string(),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap()
+}
+
 fn held_out(name: &str) -> Vec<eval::Question> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/eval")
@@ -485,15 +497,7 @@ fn search_and_route_prefer_the_users_runtime() {
         "how do I set the checkpoint interval on Flink 2.2",
         "运行时 2.2 上检查点间隔怎么设置",
     ] {
-        let out = app
-            .route(
-                &msf_mcp::api::RouteArgs {
-                    question: q.into(),
-                    ..Default::default()
-                },
-                None,
-            )
-            .unwrap();
+        let out = route(&app, q);
         assert_eq!(out.runtime.as_deref(), Some("FLINK-2_2"), "{q}");
     }
 
@@ -569,15 +573,7 @@ fn the_word_for_logs_does_not_lead_a_question_about_an_error() {
         "The logs show java.lang.OutOfMemoryError: Java heap space and the job keeps restarting",
         "日志里看到 OutOfMemoryError: Java heap space，作业一直重启",
     ] {
-        let out = app
-            .route(
-                &msf_mcp::api::RouteArgs {
-                    question: question.into(),
-                    ..Default::default()
-                },
-                None,
-            )
-            .unwrap();
+        let out = route(&app, question);
         let first = out.read_plan.first().cloned().unwrap_or_default();
         assert_ne!(
             first, "logging-configuration.md",
@@ -586,15 +582,7 @@ fn the_word_for_logs_does_not_lead_a_question_about_an_error() {
         );
     }
     // Asked about logs themselves, the logging reference still leads.
-    let out = app
-        .route(
-            &msf_mcp::api::RouteArgs {
-                question: "MSF 应用的日志在 CloudWatch 哪里看？".into(),
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    let out = route(&app, "MSF 应用的日志在 CloudWatch 哪里看？");
     assert_eq!(
         out.read_plan.first().map(String::as_str),
         Some("logging-configuration.md")
@@ -694,16 +682,8 @@ fn a_route_lists_first_the_section_a_search_of_its_reference_ranks_first() {
             "how-should-i-set-checkpoints-for-a-long-mysql-snapshot-on-msf",
         ),
     ] {
-        let route = app
-            .route(
-                &msf_mcp::api::RouteArgs {
-                    question: question.to_string(),
-                    ..msf_mcp::api::RouteArgs::default()
-                },
-                None,
-            )
-            .unwrap();
-        let first = &route.routes[0];
+        let out = route(&app, question);
+        let first = &out.routes[0];
         let hits = app
             .search(&msf_mcp::api::SearchArgs {
                 query: question.to_string(),
@@ -713,7 +693,7 @@ fn a_route_lists_first_the_section_a_search_of_its_reference_ranks_first() {
             })
             .unwrap()
             .hits;
-        assert_eq!(first.sections[0].anchor, want, "{question}: {route:?}");
+        assert_eq!(first.sections[0].anchor, want, "{question}: {out:?}");
         assert_eq!(
             hits[0].anchor, want,
             "{question}: search of {}",
